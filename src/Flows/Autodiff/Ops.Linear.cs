@@ -1,0 +1,134 @@
+using Flows.Kernels;
+using Flows.Tensors;
+
+namespace Flows.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Matrix product of 2-D operands: y = op(a)·op(b), op = transpose when the flag is set.
+    /// Backward: da = g·op(b)ᵀ (transposed back if a was), db = op(a)ᵀ·g (likewise).
+    /// </summary>
+    public static Variable MatMul(Variable a, Variable b, bool transposeA = false, bool transposeB = false)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Shape.Length != 2 || b.Shape.Length != 2)
+        {
+            throw new ArgumentException($"MatMul needs 2-D operands, got {Tensor.FormatShape(a.Shape)} and {Tensor.FormatShape(b.Shape)}.");
+        }
+
+        int m = transposeA ? a.Shape[1] : a.Shape[0];
+        int k = transposeA ? a.Shape[0] : a.Shape[1];
+        int kb = transposeB ? b.Shape[1] : b.Shape[0];
+        int n = transposeB ? b.Shape[0] : b.Shape[1];
+        if (k != kb)
+        {
+            throw new ArgumentException($"MatMul inner sizes differ: {Tensor.FormatShape(a.Shape)}{(transposeA ? "ᵀ" : string.Empty)} · {Tensor.FormatShape(b.Shape)}{(transposeB ? "ᵀ" : string.Empty)}.");
+        }
+
+        int lda = a.Shape[1], ldb = b.Shape[1];
+        var y = Tensor.Uninitialized(m, n);
+        Gemm.Multiply(transposeA, transposeB, m, n, k, a.Value.Span, lda, b.Value.Span, ldb, y.Span, n, accumulate: false);
+        return Variable.FromOp(y, [a, b], g =>
+        {
+            if (a.RequiresGrad)
+            {
+                var ga = Tensor.Uninitialized(a.Shape);
+                if (!transposeA)
+                {
+                    // da (m×k) = g (m×n) · op(b)ᵀ (n×k)
+                    Gemm.Multiply(false, !transposeB, m, k, n, g.Span, n, b.Value.Span, ldb, ga.Span, k, accumulate: false);
+                }
+                else
+                {
+                    // da (k×m) = op(b) (k×n) · gᵀ (n×m)
+                    Gemm.Multiply(transposeB, true, k, m, n, b.Value.Span, ldb, g.Span, n, ga.Span, m, accumulate: false);
+                }
+
+                a.AccumulateGradOwned(ga);
+            }
+
+            if (b.RequiresGrad)
+            {
+                var gb = Tensor.Uninitialized(b.Shape);
+                if (!transposeB)
+                {
+                    // db (k×n) = op(a)ᵀ (k×m) · g (m×n)
+                    Gemm.Multiply(!transposeA, false, k, n, m, a.Value.Span, lda, g.Span, n, gb.Span, n, accumulate: false);
+                }
+                else
+                {
+                    // db (n×k) = gᵀ (n×m) · op(a) (m×k)
+                    Gemm.Multiply(true, transposeA, n, k, m, g.Span, n, a.Value.Span, lda, gb.Span, k, accumulate: false);
+                }
+
+                b.AccumulateGradOwned(gb);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Stride-1, 'same'-padded convolution of NCHW <paramref name="x"/> with weight [Co, Ci, kh, kw]
+    /// (odd kh, kw) and an optional bias [Co].
+    /// </summary>
+    public static Variable Conv2d(Variable x, Variable weight, Variable? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (x.Shape.Length != 4 || weight.Shape.Length != 4 || weight.Shape[1] != x.Shape[1])
+        {
+            throw new ArgumentException($"Conv2d needs x [N, C, H, W] and weight [Co, C, kh, kw]; got x {Tensor.FormatShape(x.Shape)}, weight {Tensor.FormatShape(weight.Shape)}.");
+        }
+
+        if (bias is not null && (bias.Shape.Length != 1 || bias.Shape[0] != weight.Shape[0]))
+        {
+            throw new ArgumentException($"Conv2d bias must be [{weight.Shape[0]}], got {Tensor.FormatShape(bias.Shape)}.", nameof(bias));
+        }
+
+        var geo = new ConvGeometry(x.Shape[0], x.Shape[1], weight.Shape[0], x.Shape[2], x.Shape[3], weight.Shape[2], weight.Shape[3]);
+        var y = Tensor.Uninitialized(geo.Batch, geo.OutChannels, geo.Height, geo.Width);
+        Kernels.Conv2d.Forward(geo, x.Value.Span, weight.Value.Span, y.Span);
+        if (bias is not null)
+        {
+            AddPerChannel(y.Span, bias.Value.Span, geo.Batch, geo.OutChannels, geo.Plane);
+        }
+
+        Variable[] parents = bias is null ? [x, weight] : [x, weight, bias];
+        return Variable.FromOp(y, parents, g =>
+        {
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Uninitialized(x.Shape);
+                Kernels.Conv2d.BackwardInput(geo, g.Span, weight.Value.Span, gx.Span);
+                x.AccumulateGradOwned(gx);
+            }
+
+            if (weight.RequiresGrad)
+            {
+                var gw = Tensor.Uninitialized(weight.Shape);
+                Kernels.Conv2d.BackwardWeight(geo, x.Value.Span, g.Span, gw.Span);
+                weight.AccumulateGradOwned(gw);
+            }
+
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = Tensor.Uninitialized(bias.Shape);
+                new BlockLayout(geo.Batch, geo.OutChannels, geo.Plane).SumToMid(g.Span, gb.Span);
+                bias.AccumulateGradOwned(gb);
+            }
+        });
+    }
+
+    private static void AddPerChannel(Span<float> y, ReadOnlySpan<float> bias, int batch, int channels, int plane)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                var row = y.Slice(((n * channels) + c) * plane, plane);
+                System.Numerics.Tensors.TensorPrimitives.Add(row, bias[c], row);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Flows.Autodiff;
+
+namespace Flows.Bijectors;
+
+/// <summary>
+/// Composition f = f_n ∘ … ∘ f_1: Forward applies the bijectors in order and sums their log-dets;
+/// Inverse applies their inverses in reverse order. Children are named "0", "1", … .
+/// </summary>
+public sealed class Chain : Bijector
+{
+    private readonly Bijector[] _steps;
+
+    public Chain(params Bijector[] steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        _steps = (Bijector[])steps.Clone();
+        for (int i = 0; i < _steps.Length; i++)
+        {
+            AddModule(i.ToString(System.Globalization.CultureInfo.InvariantCulture), _steps[i]);
+        }
+    }
+
+    public IReadOnlyList<Bijector> Steps => _steps;
+
+    public override (Variable Z, Variable LogDet) Forward(Variable x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        Variable z = x;
+        Variable? logDet = null;
+        foreach (var step in _steps)
+        {
+            var (next, ld) = step.Forward(z);
+            z = next;
+            logDet = logDet is null ? ld : Ops.Add(logDet, ld);
+        }
+
+        return (z, logDet ?? Variable.Constant(Tensor.Zeros(x.Shape[0])));
+    }
+
+    public override (Variable X, Variable LogDet) Inverse(Variable z)
+    {
+        ArgumentNullException.ThrowIfNull(z);
+        Variable x = z;
+        Variable? logDet = null;
+        for (int i = _steps.Length - 1; i >= 0; i--)
+        {
+            var (prev, ld) = _steps[i].Inverse(x);
+            x = prev;
+            logDet = logDet is null ? ld : Ops.Add(logDet, ld);
+        }
+
+        return (x, logDet ?? Variable.Constant(Tensor.Zeros(z.Shape[0])));
+    }
+}

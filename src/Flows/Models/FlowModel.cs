@@ -1,0 +1,45 @@
+using Flows.Autodiff;
+using Flows.Kernels;
+using Flows.NN;
+
+namespace Flows.Models;
+
+/// <summary>
+/// A normalizing flow: an invertible map from data to latents plus the density of the latents.
+/// log p(x) = log p_z(f(x)) + log|det ∂f/∂x|. Multi-scale models return one latent per level.
+/// </summary>
+public abstract class FlowModel : Module
+{
+    /// <summary>Shape of one data point, without the batch axis (e.g. [1, 28, 28] or [2]).</summary>
+    public abstract int[] DataShape { get; }
+
+    /// <summary>Number of dimensions D of one data point.</summary>
+    public int Dimensions
+    {
+        get
+        {
+            int d = 1;
+            foreach (int e in DataShape)
+            {
+                d *= e;
+            }
+
+            return d;
+        }
+    }
+
+    /// <summary>log p(x) per sample, [N], in nats, as a graph node (differentiable when recording).</summary>
+    public abstract Variable LogProb(Variable x);
+
+    /// <summary>Exact encoding x → latents (one tensor per level, first factored out first).</summary>
+    public abstract IReadOnlyList<Tensor> Encode(Tensor x);
+
+    /// <summary>Exact decoding latents → x; the inverse of <see cref="Encode"/>.</summary>
+    public abstract Tensor Decode(IReadOnlyList<Tensor> latents);
+
+    /// <summary>
+    /// n samples x = f⁻¹(z) with z drawn from the prior at <paramref name="temperature"/>, which scales
+    /// the standard deviation of every level's prior.
+    /// </summary>
+    public abstract Tensor Sample(int n, float temperature, Rng rng);
+}

@@ -1,0 +1,109 @@
+namespace Flows.Data;
+
+/// <summary>
+/// 8-bit images [Count, Channels, Height, Width] (row-major bytes, NCHW like tensors) with optional integer labels.
+/// </summary>
+public sealed class ImageSet
+{
+    public ImageSet(byte[] pixels, int count, int channels, int height, int width, byte[]? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if ((long)count * channels * height * width != pixels.Length)
+        {
+            throw new ArgumentException($"{pixels.Length} bytes cannot be {count} images of {channels}x{height}x{width}.", nameof(pixels));
+        }
+
+        if (labels is not null && labels.Length != count)
+        {
+            throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
+        }
+
+        Pixels = pixels;
+        Count = count;
+        Channels = channels;
+        Height = height;
+        Width = width;
+        Labels = labels;
+    }
+
+    public byte[] Pixels { get; }
+
+    public int Count { get; }
+
+    public int Channels { get; }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    /// <summary>One label per image, or null when the data has none.</summary>
+    public byte[]? Labels { get; }
+
+    /// <summary>Bytes per image (C·H·W).</summary>
+    public int ImageSize => Channels * Height * Width;
+
+    /// <summary>[C, H, W].</summary>
+    public int[] ImageShape => [Channels, Height, Width];
+
+    public ReadOnlySpan<byte> Image(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return Pixels.AsSpan(index * ImageSize, ImageSize);
+    }
+
+    /// <summary>The first <paramref name="count"/> images (a copy).</summary>
+    public ImageSet Take(int count)
+    {
+        count = Math.Clamp(count, 0, Count);
+        return new ImageSet(
+            Pixels.AsSpan(0, count * ImageSize).ToArray(), count, Channels, Height, Width, Labels?.AsSpan(0, count).ToArray());
+    }
+
+    /// <summary>
+    /// Builds a set from IDX arrays: images [N, H, W] (one channel) or [N, H, W, C] (channels last, as
+    /// image files store them, reordered here to NCHW); labels [N] if given.
+    /// </summary>
+    public static ImageSet FromIdx(int[] dims, byte[] data, int[]? labelDims, byte[]? labels, string name)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        ArgumentNullException.ThrowIfNull(data);
+        if (dims.Length is not (3 or 4))
+        {
+            throw new InvalidDataException($"{name}: images must be an IDX array [N, H, W] or [N, H, W, C], got {dims.Length} dimensions.");
+        }
+
+        if (labels is not null && (labelDims is null || labelDims.Length != 1 || labelDims[0] != dims[0]))
+        {
+            throw new InvalidDataException($"{name}: {dims[0]} images but labels of shape [{string.Join(", ", labelDims ?? [])}].");
+        }
+
+        int n = dims[0], h = dims[1], w = dims[2];
+        if (dims.Length == 3)
+        {
+            return new ImageSet(data, n, 1, h, w, labels);
+        }
+
+        int c = dims[3];
+        var nchw = new byte[data.Length];
+        for (int i = 0; i < n; i++)
+        {
+            for (int y = 0; y < h; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        nchw[(((((long)i * c) + ch) * h) + y) * w + x] = data[(((((long)i * h) + y) * w) + x) * c + ch];
+                    }
+                }
+            }
+        }
+
+        return new ImageSet(nchw, n, c, h, w, labels);
+    }
+}

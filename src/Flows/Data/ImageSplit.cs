@@ -1,0 +1,38 @@
+using Flows.Kernels;
+
+namespace Flows.Data;
+
+/// <summary>8-bit images served dequantized (<see cref="Dequantization"/>), shape [n, C, H, W].</summary>
+public sealed class ImageSplit : DataSplit
+{
+    public ImageSplit(ImageSet images, Dequantization dequantization)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(dequantization);
+        Images = images;
+        Dequantization = dequantization;
+    }
+
+    public ImageSet Images { get; }
+
+    public Dequantization Dequantization { get; }
+
+    public override int Count => Images.Count;
+
+    public override int[] SampleShape => Images.ImageShape;
+
+    public override byte[]? Labels => Images.Labels;
+
+    public override Tensor Batch(ReadOnlySpan<int> indices, Rng? rng)
+    {
+        int size = Images.ImageSize;
+        var t = Tensor.Uninitialized([indices.Length, Images.Channels, Images.Height, Images.Width]);
+        var span = t.Span;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Dequantization.Apply(Images.Image(indices[i]), span.Slice(i * size, size), rng);
+        }
+
+        return t;
+    }
+}

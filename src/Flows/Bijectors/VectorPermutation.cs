@@ -1,0 +1,77 @@
+using Flows.Autodiff;
+using Flows.Kernels;
+
+namespace Flows.Bijectors;
+
+/// <summary>
+/// A fixed permutation of the D features of [N, D]: forward z[:, j] = x[:, π(j)]; inverse x[:, π(j)] = z[:, j];
+/// logDet = 0. The order is saved as the buffer "order" (as floats) so that checkpoints keep it.
+/// </summary>
+public sealed class VectorPermutation : Bijector
+{
+    private readonly int[] _order;
+    private readonly int[] _inverse;
+
+    /// <summary>z[:, j] = x[:, order[j]]; <paramref name="order"/> must be a permutation of [0, D).</summary>
+    public VectorPermutation(int[] order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        _order = (int[])order.Clone();
+        _inverse = new int[order.Length];
+        var seen = new bool[order.Length];
+        for (int j = 0; j < order.Length; j++)
+        {
+            if ((uint)order[j] >= (uint)order.Length || seen[order[j]])
+            {
+                throw new ArgumentException($"[{string.Join(", ", order)}] is not a permutation of [0, {order.Length}).", nameof(order));
+            }
+
+            seen[order[j]] = true;
+            _inverse[order[j]] = j;
+        }
+
+        var buffer = Tensor.Zeros(order.Length);
+        for (int j = 0; j < order.Length; j++)
+        {
+            buffer.Span[j] = order[j];
+        }
+
+        AddBuffer("order", buffer);
+    }
+
+    public int Dimensions => _order.Length;
+
+    /// <summary>The permutation as a copy: z[:, j] = x[:, Order[j]].</summary>
+    public int[] Order => (int[])_order.Clone();
+
+    /// <summary>Reverses the features (RealNVP and Glow's "reverse" permutation).</summary>
+    public static VectorPermutation Reverse(int dimensions)
+    {
+        var order = new int[dimensions];
+        for (int j = 0; j < dimensions; j++)
+        {
+            order[j] = dimensions - 1 - j;
+        }
+
+        return new VectorPermutation(order);
+    }
+
+    /// <summary>A random shuffle drawn from <paramref name="rng"/> (Glow's "shuffle" permutation).</summary>
+    public static VectorPermutation Shuffle(int dimensions, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        return new VectorPermutation(rng.Permutation(dimensions));
+    }
+
+    public override (Variable Z, Variable LogDet) Forward(Variable x)
+    {
+        VectorColumns.CheckVectorInput(x, Dimensions, nameof(VectorPermutation));
+        return (VectorColumns.Gather(x, _order), Variable.Constant(Tensor.Zeros(x.Shape[0])));
+    }
+
+    public override (Variable X, Variable LogDet) Inverse(Variable z)
+    {
+        VectorColumns.CheckVectorInput(z, Dimensions, nameof(VectorPermutation));
+        return (VectorColumns.Gather(z, _inverse), Variable.Constant(Tensor.Zeros(z.Shape[0])));
+    }
+}

@@ -1,0 +1,74 @@
+using Flows.Autodiff;
+using Flows.Bijectors;
+using Flows.Distributions;
+using Flows.Kernels;
+
+namespace Flows.Models;
+
+/// <summary>
+/// A flow with one latent: z = f(x) through one bijector, and a prior over z.
+/// log p(x) = log p_z(f(x)) + log|det ∂f/∂x|. NICE and the vector flows are built as this.
+/// Children: "bijector", "prior".
+/// </summary>
+public sealed class SingleScaleFlow : FlowModel
+{
+    private readonly int[] _dataShape;
+
+    public SingleScaleFlow(int[] dataShape, Bijector bijector, Distribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(dataShape);
+        _dataShape = (int[])dataShape.Clone();
+        Bijector = AddModule("bijector", bijector);
+        Prior = AddModule("prior", prior);
+    }
+
+    public override int[] DataShape => (int[])_dataShape.Clone();
+
+    public Bijector Bijector { get; }
+
+    public Distribution Prior { get; }
+
+    public override Variable LogProb(Variable x)
+    {
+        CheckData(x.Shape);
+        var (z, logDet) = Bijector.Forward(x);
+        return Ops.Add(Prior.LogProb(z), logDet);
+    }
+
+    public override IReadOnlyList<Tensor> Encode(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        CheckData(x.Shape);
+        using var noGrad = Autograd.NoGrad();
+        var (z, _) = Bijector.Forward(Variable.Constant(x));
+        return [z.Value];
+    }
+
+    public override Tensor Decode(IReadOnlyList<Tensor> latents)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        if (latents.Count != 1)
+        {
+            throw new ArgumentException($"{nameof(SingleScaleFlow)} has one latent, got {latents.Count}.", nameof(latents));
+        }
+
+        using var noGrad = Autograd.NoGrad();
+        var (x, _) = Bijector.Inverse(Variable.Constant(latents[0]));
+        return x.Value;
+    }
+
+    public override Tensor Sample(int n, float temperature, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        return Decode([Prior.Sample(n, temperature, rng)]);
+    }
+
+    private void CheckData(int[] shape)
+    {
+        if (shape.Length != _dataShape.Length + 1 || !Tensor.SameShape(shape.AsSpan(1), _dataShape))
+        {
+            throw new ArgumentException($"The model's data are {Tensor.FormatShape(_dataShape)} per sample; got a batch {Tensor.FormatShape(shape)}.");
+        }
+    }
+}

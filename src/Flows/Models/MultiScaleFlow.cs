@@ -1,0 +1,266 @@
+using Flows.Autodiff;
+using Flows.Bijectors;
+using Flows.Distributions;
+using Flows.Kernels;
+
+namespace Flows.Models;
+
+/// <summary>
+/// The multi-scale architecture of RealNVP (Dinh et al. 2017, §3.6) and Glow (Kingma and Dhariwal 2018,
+/// §3): levels of [squeeze → steps → split], where a split keeps the first half of the channels for the
+/// next level and factors out the second half z_i under that level's prior p(z_i | kept). The last level
+/// has no split; its output is the final latent under the top prior.
+/// log p(x) = Σ_i log p(z_i | kept_i) + log p_top(z_L) + Σ step log-dets.
+/// </summary>
+/// <remarks>
+/// Building one (parameter names follow the levels: "level0.step3.…", "level0.prior.…"):
+/// <code>
+/// var levels = new[]
+/// {
+///     MultiScaleLevel.WithSplit(stepsOfLevel0, new SplitPrior(2, 2)),   // or prior: null for N(0, I)
+///     MultiScaleLevel.Final(stepsOfLevel1),
+/// };
+/// var flow = new MultiScaleFlow([1, 28, 28], levels);                    // top prior N(0, I) by default
+/// </code>
+/// Steps are any shape-keeping <see cref="Bijector"/>s on [N, C, H, W] (a <see cref="Squeeze"/> may appear
+/// among them, e.g. RealNVP's checkerboard couplings → squeeze → channel couplings with squeeze: false).
+/// <see cref="FlowModel.Encode"/> returns one latent per level, first factored out first, final last.
+/// </remarks>
+public sealed class MultiScaleFlow : FlowModel
+{
+    private readonly MultiScaleLevel[] _levels;
+    private readonly int[] _dataShape;
+    private readonly int[][] _latentShapes;
+    private readonly ConditionalDistribution?[] _splitPriors;
+    private readonly ConditionalDistribution _topPrior;
+
+    /// <param name="dataShape">(C, H, W) of one data point.</param>
+    /// <param name="levels">The levels; all but the last must split, the last must not.</param>
+    /// <param name="topPrior">
+    /// Density of the final latent (the context passed to it is the condition given to
+    /// <see cref="LogProb(Variable, Variable?)"/>, e.g. one-hot labels); null for N(0, I). Registered as "top".
+    /// </param>
+    public MultiScaleFlow(int[] dataShape, IReadOnlyList<MultiScaleLevel> levels, ConditionalDistribution? topPrior = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataShape);
+        ArgumentNullException.ThrowIfNull(levels);
+        if (dataShape.Length != 3)
+        {
+            throw new ArgumentException($"MultiScaleFlow needs a data shape (C, H, W), got {Tensor.FormatShape(dataShape)}.", nameof(dataShape));
+        }
+
+        if (levels.Count == 0)
+        {
+            throw new ArgumentException("MultiScaleFlow needs at least one level.", nameof(levels));
+        }
+
+        _dataShape = (int[])dataShape.Clone();
+        _levels = [.. levels];
+        _latentShapes = new int[_levels.Length][];
+        _splitPriors = new ConditionalDistribution?[_levels.Length];
+        int[] shape = _dataShape;
+        for (int i = 0; i < _levels.Length; i++)
+        {
+            var level = _levels[i] ?? throw new ArgumentException($"Level {i} is null.", nameof(levels));
+            bool last = i == _levels.Length - 1;
+            if (level.IsSplit == last)
+            {
+                throw new ArgumentException($"Level {i} of {_levels.Length}: every level but the last must split, and the last must not.", nameof(levels));
+            }
+
+            AddModule($"level{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}", level);
+            if (level.Squeeze)
+            {
+                shape = Squeeze.SqueezedShape(shape);
+            }
+
+            foreach (var step in level.Steps)
+            {
+                if (step is Squeeze)
+                {
+                    shape = Squeeze.SqueezedShape(shape);
+                }
+            }
+
+            if (level.IsSplit)
+            {
+                if (shape[0] % 2 != 0)
+                {
+                    throw new ArgumentException($"Level {i} splits {shape[0]} channels; the count must be even.", nameof(levels));
+                }
+
+                shape = [shape[0] / 2, shape[1], shape[2]];
+                _latentShapes[i] = shape;
+                _splitPriors[i] = level.Prior ?? ConditionalDistribution.Unconditional(new StandardNormal(shape));
+            }
+            else
+            {
+                _latentShapes[i] = shape;
+            }
+        }
+
+        _topPrior = topPrior is null
+            ? ConditionalDistribution.Unconditional(new StandardNormal(shape))
+            : AddModule("top", topPrior);
+    }
+
+    public override int[] DataShape => (int[])_dataShape.Clone();
+
+    public IReadOnlyList<MultiScaleLevel> Levels => _levels;
+
+    /// <summary>The event shape (C, H, W) of each level's latent, in <see cref="Encode"/> order.</summary>
+    public IReadOnlyList<int[]> LatentShapes => _latentShapes;
+
+    public ConditionalDistribution TopPrior => _topPrior;
+
+    public override Variable LogProb(Variable x) => LogProb(x, null);
+
+    /// <summary>log p(x | condition) per sample, [N]; the condition goes to the top prior only.</summary>
+    public Variable LogProb(Variable x, Variable? condition)
+    {
+        CheckData(x);
+        return Run(x, condition, latents: null)!;
+    }
+
+    public override IReadOnlyList<Tensor> Encode(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using (Autograd.NoGrad())
+        {
+            var input = Variable.Constant(x);
+            CheckData(input);
+            var latents = new List<Tensor>(_levels.Length);
+            Run(input, null, latents);
+            return latents;
+        }
+    }
+
+    public override Tensor Decode(IReadOnlyList<Tensor> latents)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        if (latents.Count != _levels.Length)
+        {
+            throw new ArgumentException($"Decode needs {_levels.Length} latents (one per level), got {latents.Count}.", nameof(latents));
+        }
+
+        using (Autograd.NoGrad())
+        {
+            var top = Variable.Constant(latents[^1]);
+            var x = Generate(top, (i, _) => Variable.Constant(latents[i]));
+            return ReferenceEquals(x, latents[^1]) ? x.Clone() : x;
+        }
+    }
+
+    public override Tensor Sample(int n, float temperature, Rng rng) => Sample(n, temperature, rng, null);
+
+    /// <summary>Samples given a condition for the top prior (e.g. one-hot labels [n, classes]).</summary>
+    public Tensor Sample(int n, float temperature, Rng rng, Variable? condition)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        using (Autograd.NoGrad())
+        {
+            var top = Variable.Constant(_topPrior.Sample(n, condition, temperature, rng));
+            return Generate(top, (i, kept) => Variable.Constant(_splitPriors[i]!.Sample(n, kept, temperature, rng)));
+        }
+    }
+
+    /// <summary>
+    /// The forward pass x → latents. Returns log p(x | condition) when <paramref name="latents"/> is null;
+    /// otherwise fills it with the latents and skips the densities (returns null).
+    /// </summary>
+    private Variable? Run(Variable x, Variable? condition, List<Tensor>? latents)
+    {
+        bool density = latents is null;
+        Variable h = x;
+        Variable? total = null;
+        for (int i = 0; i < _levels.Length; i++)
+        {
+            var level = _levels[i];
+            if (level.Squeeze)
+            {
+                h = Squeeze.Apply(h);
+            }
+
+            foreach (var step in level.Steps)
+            {
+                var (next, logDet) = step.Forward(h);
+                h = next;
+                if (density)
+                {
+                    total = Accumulate(total, logDet);
+                }
+            }
+
+            if (level.IsSplit)
+            {
+                int half = h.Shape[1] / 2;
+                var kept = Ops.Slice(h, 1, 0, half);
+                var z = Ops.Slice(h, 1, half, h.Shape[1] - half);
+                if (density)
+                {
+                    total = Accumulate(total, _splitPriors[i]!.LogProb(z, kept));
+                }
+                else
+                {
+                    latents!.Add(z.Value);
+                }
+
+                h = kept;
+            }
+            else if (density)
+            {
+                total = Accumulate(total, _topPrior.LogProb(h, condition));
+            }
+            else
+            {
+                latents!.Add(ReferenceEquals(h, x) ? h.Value.Clone() : h.Value);
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>The inverse pass: from the top latent down, drawing each factored-out half from <paramref name="latentAt"/>(level, kept).</summary>
+    private Tensor Generate(Variable top, Func<int, Variable, Variable> latentAt)
+    {
+        var h = top;
+        for (int i = _levels.Length - 1; i >= 0; i--)
+        {
+            var level = _levels[i];
+            if (level.IsSplit)
+            {
+                h = Ops.Concat(1, h, latentAt(i, h));
+            }
+
+            for (int k = level.Steps.Count - 1; k >= 0; k--)
+            {
+                h = level.Steps[k].Inverse(h).X;
+            }
+
+            if (level.Squeeze)
+            {
+                h = Squeeze.Undo(h);
+            }
+        }
+
+        return h.Value;
+    }
+
+    private static Variable Accumulate(Variable? total, Variable term) => total is null ? term : Ops.Add(total, term);
+
+    private void CheckData(Variable x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        bool ok = x.Shape.Length == 4;
+        for (int i = 0; ok && i < 3; i++)
+        {
+            ok = x.Shape[i + 1] == _dataShape[i];
+        }
+
+        if (!ok)
+        {
+            throw new ArgumentException($"{GetType().Name} over {Tensor.FormatShape(_dataShape)} got a batch of shape {Tensor.FormatShape(x.Shape)}.", nameof(x));
+        }
+    }
+}

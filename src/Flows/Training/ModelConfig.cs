@@ -1,0 +1,38 @@
+namespace Flows.Training;
+
+/// <summary>
+/// The architecture of a flow, enough to rebuild it before loading its parameters (saved as JSON in
+/// every checkpoint). Which fields matter depends on <see cref="Kind"/> and on whether the data are
+/// images ([C, H, W]) or vectors ([D]).
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>"glow", "realnvp" or "nice".</summary>
+    public string Kind { get; init; } = "glow";
+
+    /// <summary>Shape of one data point: [C, H, W] for images, [D] for vectors.</summary>
+    public int[] DataShape { get; init; } = [1, 28, 28];
+
+    /// <summary>Multi-scale levels L (image Glow and RealNVP).</summary>
+    public int Levels { get; init; } = 2;
+
+    /// <summary>Flow steps per level K (image models), or the total number of steps/couplings (vector models, NICE).</summary>
+    public int StepsPerLevel { get; init; } = 8;
+
+    /// <summary>Width of the coupling networks' hidden layers.</summary>
+    public int Hidden { get; init; } = 128;
+
+    /// <summary>Hidden layers of the MLP conditioners (vector models and NICE).</summary>
+    public int HiddenLayers { get; init; } = 2;
+
+    /// <summary>"affine" or "additive".</summary>
+    public string Coupling { get; init; } = "affine";
+
+    /// <summary>Channel permutation between couplings: "1x1", "lu", "shuffle" or "reverse".</summary>
+    public string Permutation { get; init; } = "lu";
+
+    /// <summary>Seed of the parameter initialisation.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    public bool IsImage => DataShape.Length == 3;
+}

@@ -1,0 +1,46 @@
+namespace Flows.Training;
+
+/// <summary>How a run trains: optimizer, schedule, length, evaluation, pictures and checkpoints.</summary>
+public sealed record TrainingSettings
+{
+    public int Batch { get; init; } = 64;
+
+    /// <summary>Adam's learning rate after warm-up.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Steps of linear learning-rate warm-up.</summary>
+    public long Warmup { get; init; } = 200;
+
+    /// <summary>Maximum global gradient norm; 0 = no clipping.</summary>
+    public double Clip { get; init; }
+
+    /// <summary>Seed of the batch order and the dequantization noise.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Stop after this many epochs (null: no limit from epochs).</summary>
+    public double? Epochs { get; init; }
+
+    /// <summary>Stop after this many steps in total (null: no limit from steps).</summary>
+    public long? Steps { get; init; }
+
+    /// <summary>Stop after this many minutes of training in total, counted over resumes (null: no limit).</summary>
+    public double? Minutes { get; init; }
+
+    /// <summary>Write a checkpoint every this many steps (and at every epoch end and at the end).</summary>
+    public long CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>Test examples used for the evaluation at each epoch end and at the end (null: all).</summary>
+    public int? TestSize { get; init; }
+
+    /// <summary>Use only the first this many training examples (null: all).</summary>
+    public int? TrainSize { get; init; }
+
+    /// <summary>Samples in each epoch's picture.</summary>
+    public int SampleCount { get; init; } = 64;
+
+    /// <summary>Temperature of each epoch's samples.</summary>
+    public float SampleTemperature { get; init; } = 0.7f;
+
+    /// <summary>Write a progress line every this many steps when the output is not a terminal.</summary>
+    public int LogEvery { get; init; } = 50;
+}

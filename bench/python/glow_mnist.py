@@ -385,7 +385,7 @@ def bench(args):
     g = torch.Generator().manual_seed(args.seed)
     model = Glow(k=args.k, seed=args.seed)
     print(f"params {model.trainable_count()} scalars", flush=True)
-    pixels = read_idx_images(os.path.join(data_dir(), "train-images-idx3-ubyte"))[: args.batch * 64]
+    pixels = read_idx_images(os.path.join(data_dir(), "train-images-idx3-ubyte"))
     train_step = make_training(model)
     times = []
     for i in range(args.warmup + args.steps):

@@ -81,7 +81,7 @@ public static partial class Ops
         }
 
         int rank = parts[0].Shape.Length;
-        axis = axis < 0 ? axis + rank : axis;
+        axis = CheckAxis(axis, parts[0].Shape, nameof(Concat));
         var shape = (int[])parts[0].Shape.Clone();
         shape[axis] = 0;
         foreach (var p in parts)
@@ -133,8 +133,7 @@ public static partial class Ops
             throw new ArgumentException($"Interleave needs equal shapes, got {Tensor.FormatShape(a.Shape)} and {Tensor.FormatShape(b.Shape)}.");
         }
 
-        int rank = a.Shape.Length;
-        axis = axis < 0 ? axis + rank : axis;
+        axis = CheckAxis(axis, a.Shape, nameof(Interleave));
         var shape = (int[])a.Shape.Clone();
         shape[axis] *= 2;
         var y = Tensor.Uninitialized(shape);
@@ -215,6 +214,17 @@ public static partial class Ops
         }
 
         return y;
+    }
+
+    private static int CheckAxis(int axis, int[] shape, string op)
+    {
+        int resolved = axis < 0 ? axis + shape.Length : axis;
+        if ((uint)resolved >= (uint)shape.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"{op}: axis {axis} is out of range for shape {Tensor.FormatShape(shape)}.");
+        }
+
+        return resolved;
     }
 
     private static (int Outer, int Extent, int Inner) AxisLayout(int[] shape, int axis)

@@ -113,6 +113,14 @@ public sealed class MultiScaleFlow : FlowModel
 
     public ConditionalDistribution TopPrior => _topPrior;
 
+    /// <summary>
+    /// When true, training graphs keep no activation of the steps: each level's steps go through
+    /// <see cref="ReversibleBackprop"/>, which rebuilds every step's input with its inverse during backward
+    /// and recomputes it, so memory stays constant in the number of steps (one extra forward and one
+    /// inverse per step of compute). Same values and gradients up to round-off.
+    /// </summary>
+    public bool MemoryEfficientBackprop { get; set; }
+
     public override Variable LogProb(Variable x) => LogProb(x, null);
 
     /// <summary>log p(x | condition) per sample, [N]; the condition goes to the top prior only.</summary>
@@ -182,13 +190,22 @@ public sealed class MultiScaleFlow : FlowModel
                 h = Squeeze.Apply(h);
             }
 
-            foreach (var step in level.Steps)
+            if (density && MemoryEfficientBackprop)
             {
-                var (next, logDet) = step.Forward(h);
+                var (next, logDet) = ReversibleBackprop.Forward(level.Steps, h);
                 h = next;
-                if (density)
+                total = Accumulate(total, logDet);
+            }
+            else
+            {
+                foreach (var step in level.Steps)
                 {
-                    total = Accumulate(total, logDet);
+                    var (next, logDet) = step.Forward(h);
+                    h = next;
+                    if (density)
+                    {
+                        total = Accumulate(total, logDet);
+                    }
                 }
             }
 

@@ -1,0 +1,69 @@
+using Flows.Autodiff;
+using Flows.Kernels;
+using Flows.NN;
+
+namespace Flows.Bijectors;
+
+/// <summary>
+/// Glow's affine coupling over channel halves (Kingma and Dhariwal 2018, §3.3; RealNVP, Dinh et al. 2017):
+/// x = [xa, xb] (first / second half of the channels), h = NN(xa), shift = h[even channels],
+/// s = h[odd channels], scale = sigmoid(s + 2).
+/// Forward z = [xa, (xb + shift)·scale]; inverse xb = zb/scale − shift;
+/// log-det = Σ ln scale (evaluated as Σ log-sigmoid(s + 2), stable for large |s|).
+/// The network's layers are this module's children (conv1, actnorm1, conv2, actnorm2, zeroconv).
+/// </summary>
+public sealed class AffineCoupling : Bijector
+{
+    public AffineCoupling(int channels, int hidden, Rng rng)
+        : this(channels, new GlowCouplingNetwork(channels / 2, 2 * (channels - (channels / 2)), hidden, rng))
+    {
+    }
+
+    public AffineCoupling(int channels, GlowCouplingNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 2);
+        int kept = channels / 2;
+        if (network.InChannels != kept || network.OutChannels != 2 * (channels - kept))
+        {
+            throw new ArgumentException($"AffineCoupling({channels}) needs a network {kept} → {2 * (channels - kept)} channels, got {network.InChannels} → {network.OutChannels}.", nameof(network));
+        }
+
+        Channels = channels;
+        Network = network;
+        foreach (var (name, layer) in network.Layers)
+        {
+            AddModule(name, layer);
+        }
+    }
+
+    public int Channels { get; }
+
+    public GlowCouplingNetwork Network { get; }
+
+    public override (Variable Z, Variable LogDet) Forward(Variable x)
+    {
+        var (xa, xb) = CouplingHalves.Split(x, Channels);
+        var (shift, logScale) = Conditioner(xa);
+        var zb = Ops.Mul(Ops.Add(xb, shift), Ops.Exp(logScale));
+        return (Ops.Concat(1, xa, zb), Ops.SumPerSample(logScale));
+    }
+
+    public override (Variable X, Variable LogDet) Inverse(Variable z)
+    {
+        var (za, zb) = CouplingHalves.Split(z, Channels);
+        var (shift, logScale) = Conditioner(za);
+        var xb = Ops.Sub(Ops.Mul(zb, Ops.Exp(Ops.Neg(logScale))), shift);
+        return (Ops.Concat(1, za, xb), Ops.Neg(Ops.SumPerSample(logScale)));
+    }
+
+    /// <summary>shift and ln scale = log-sigmoid(s + 2) from the interleaved network output.</summary>
+    private (Variable Shift, Variable LogScale) Conditioner(Variable xa)
+    {
+        var h = Network.Forward(xa);
+        int half = h.Shape[1] / 2;
+        var shift = Ops.Slice(h, 1, 0, half, 2);
+        var s = Ops.Slice(h, 1, 1, half, 2);
+        return (shift, Ops.LogSigmoid(Ops.AddScalar(s, 2f)));
+    }
+}

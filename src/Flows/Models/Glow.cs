@@ -1,0 +1,142 @@
+using System.Globalization;
+using Flows.Bijectors;
+using Flows.Distributions;
+using Flows.Kernels;
+
+namespace Flows.Models;
+
+/// <summary>
+/// Builds Glow (Kingma and Dhariwal 2018) as a <see cref="MultiScaleFlow"/>: per level, squeeze →
+/// K × <see cref="GlowStep"/> (ActNorm → 1×1 convolution → coupling) → split with a learned
+/// <see cref="SplitPrior"/> (all but the last level). Parameter names: level{i}.step{k}.actnorm.loc,
+/// …invconv.weight (plain) or …invconv.lower/upper/logs (LU), …coupling.conv1.weight, …,
+/// level{i}.prior.weight/bias/scale, top.* for a learned or class-conditional top prior.
+/// </summary>
+public static class Glow
+{
+    public static MultiScaleFlow Create(GlowConfig config, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (config.DataShape.Count != 3 || config.Levels < 1 || config.StepsPerLevel < 0 || config.Hidden < 1 || config.Classes < 0)
+        {
+            throw new ArgumentException($"Invalid Glow configuration: data {Tensor.FormatShape([.. config.DataShape])}, L = {config.Levels}, K = {config.StepsPerLevel}, hidden {config.Hidden}, classes {config.Classes}.", nameof(config));
+        }
+
+        int[] shape = [.. config.DataShape];
+        var levels = new MultiScaleLevel[config.Levels];
+        for (int i = 0; i < config.Levels; i++)
+        {
+            shape = Squeeze.SqueezedShape(shape);
+            int c = shape[0];
+            var steps = new Bijector[config.StepsPerLevel];
+            for (int k = 0; k < steps.Length; k++)
+            {
+                steps[k] = Step(c, config, rng);
+            }
+
+            if (i < config.Levels - 1)
+            {
+                int kept = c / 2;
+                levels[i] = MultiScaleLevel.WithSplit(steps, config.LearnedSplitPrior ? new SplitPrior(kept, c - kept) : null);
+                shape = [kept, shape[1], shape[2]];
+            }
+            else
+            {
+                levels[i] = MultiScaleLevel.Final(steps);
+            }
+        }
+
+        ConditionalDistribution? top = null;
+        if (config.Classes > 0)
+        {
+            top = new ClassConditionalGaussian(config.Classes, shape);
+        }
+        else if (config.LearnedTopPrior)
+        {
+            top = ConditionalDistribution.Unconditional(new DiagonalGaussian(shape));
+        }
+
+        return new MultiScaleFlow([.. config.DataShape], levels, top);
+    }
+
+    /// <summary>One step on <paramref name="channels"/> channels: ActNorm → mixing → coupling.</summary>
+    public static GlowStep Step(int channels, GlowConfig config, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Bijector mixing = config.Mixing switch
+        {
+            GlowMixing.Lu => new LuInvertibleConv1x1(channels, rng),
+            GlowMixing.Plain => new InvertibleConv1x1(channels, rng),
+            GlowMixing.Reverse => ChannelPermutation.Reverse(channels),
+            _ => ChannelPermutation.Shuffle(channels, rng),
+        };
+        Bijector coupling = config.Coupling == GlowCouplingKind.Affine
+            ? new AffineCoupling(channels, config.Hidden, rng)
+            : new AdditiveCoupling(channels, config.Hidden, rng);
+        return new GlowStep(new ActNorm(channels), mixing, coupling);
+    }
+
+    /// <summary>
+    /// Copies parameters by name from <paramref name="tensors"/> (e.g. a safetensors file) into a Glow model.
+    /// A full "level{i}.step{k}.invconv.weight" is decomposed into P, L, U, sign and logs when the model
+    /// uses LU convolutions. Every ActNorm is marked initialised. Throws when a parameter has no tensor or a
+    /// shape differs; returns the names that were used (others, such as test vectors, are ignored).
+    /// </summary>
+    public static IReadOnlySet<string> LoadParameters(MultiScaleFlow model, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tensors);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var loaded = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < model.Levels.Count; i++)
+        {
+            var steps = model.Levels[i].Steps;
+            for (int k = 0; k < steps.Count; k++)
+            {
+                string prefix = string.Create(CultureInfo.InvariantCulture, $"level{i}.step{k}.invconv.");
+                if (steps[k] is GlowStep { Mixing: LuInvertibleConv1x1 lu } && tensors.TryGetValue(prefix + "weight", out var w))
+                {
+                    if (!Tensor.SameShape(w.Shape, [lu.Channels, lu.Channels]))
+                    {
+                        throw new ArgumentException($"'{prefix}weight' has shape {Tensor.FormatShape(w.Shape)}, expected [{lu.Channels}, {lu.Channels}].", nameof(tensors));
+                    }
+
+                    lu.SetWeight(w.Span);
+                    used.Add(prefix + "weight");
+                    loaded.Add(prefix + "lower");
+                    loaded.Add(prefix + "upper");
+                    loaded.Add(prefix + "logs");
+                }
+            }
+        }
+
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            if (tensors.TryGetValue(name, out var source))
+            {
+                if (!source.SameShape(p.Value))
+                {
+                    throw new ArgumentException($"'{name}' has shape {Tensor.FormatShape(source.Shape)}, the model expects {Tensor.FormatShape(p.Value.Shape)}.", nameof(tensors));
+                }
+
+                source.Span.CopyTo(p.Value.Span);
+                used.Add(name);
+            }
+            else if (!loaded.Contains(name))
+            {
+                throw new ArgumentException($"No tensor for parameter '{name}'.", nameof(tensors));
+            }
+        }
+
+        foreach (var (name, b) in model.NamedBuffers())
+        {
+            if (name.EndsWith(".initialized", StringComparison.Ordinal))
+            {
+                b.Span[0] = 1f;
+            }
+        }
+
+        return used;
+    }
+}

@@ -1,0 +1,54 @@
+using Flows.Autodiff;
+using Flows.Kernels;
+
+namespace Flows.NN;
+
+/// <summary>
+/// Glow's coupling conditioner NN(ci → co) (Kingma and Dhariwal 2018, §3.3):
+/// Conv3x3(ci → hidden, no bias) → ActNorm → ReLU → Conv1x1(hidden → hidden, no bias) → ActNorm → ReLU
+/// → ZeroConv3x3(hidden → co). The zero-initialised last layer makes a fresh coupling the identity.
+/// Layers (see <see cref="Layers"/>): conv1, actnorm1, conv2, actnorm2, zeroconv.
+/// </summary>
+public sealed class GlowCouplingNetwork : Module
+{
+    public GlowCouplingNetwork(int inChannels, int outChannels, int hidden, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentOutOfRangeException.ThrowIfLessThan(hidden, 1);
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Conv1 = AddModule("conv1", new Conv2dLayer(inChannels, hidden, 3, rng, bias: false));
+        ActNorm1 = AddModule("actnorm1", new ActNormLayer(hidden));
+        Conv2 = AddModule("conv2", new Conv2dLayer(hidden, hidden, 1, rng, bias: false));
+        ActNorm2 = AddModule("actnorm2", new ActNormLayer(hidden));
+        ZeroConv = AddModule("zeroconv", new ZeroConv2d(hidden, outChannels, 3));
+        Layers = [("conv1", Conv1), ("actnorm1", ActNorm1), ("conv2", Conv2), ("actnorm2", ActNorm2), ("zeroconv", ZeroConv)];
+    }
+
+    public int InChannels { get; }
+
+    public int OutChannels { get; }
+
+    public Conv2dLayer Conv1 { get; }
+
+    public ActNormLayer ActNorm1 { get; }
+
+    public Conv2dLayer Conv2 { get; }
+
+    public ActNormLayer ActNorm2 { get; }
+
+    public ZeroConv2d ZeroConv { get; }
+
+    /// <summary>
+    /// The layers with their names, so that a coupling can own them directly and its parameters read
+    /// "coupling.conv1.weight" rather than "coupling.net.conv1.weight".
+    /// </summary>
+    public IReadOnlyList<(string Name, Module Layer)> Layers { get; }
+
+    public Variable Forward(Variable x)
+    {
+        var h = Ops.Relu(ActNorm1.Forward(Conv1.Forward(x)));
+        h = Ops.Relu(ActNorm2.Forward(Conv2.Forward(h)));
+        return ZeroConv.Forward(h);
+    }
+}

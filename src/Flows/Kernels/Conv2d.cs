@@ -1,190 +1,120 @@
-using System.Buffers;
+using System.Runtime.Intrinsics.X86;
 
 namespace Flows.Kernels;
 
 /// <summary>
 /// Stride-1, 'same'-padded 2-D convolution over NCHW float32 data with odd kernels: forward,
-/// input gradient and weight gradient, by unfolding patches (im2col) and calling <see cref="Gemm"/>.
-/// Work is split by image; the weight gradient sums fixed groups of images in a fixed order, so
-/// results do not depend on the thread count.
+/// input gradient and weight gradient.
+/// <para>
+/// With AVX-512 every image is copied once into zero-bordered planes (<see cref="PaddedPlanes"/>),
+/// so that each kernel tap is a plain shift of a contiguous run: the forward pass and the input
+/// gradient are GEMMs whose B rows are read straight from shifted windows (no im2col matrix), and the
+/// weight gradient is a tile of dot products along the pixels, accumulated lane-wise over all images.
+/// Without AVX-512 the im2col path runs instead. Work is split into pieces fixed by the problem
+/// size and every sum runs in a fixed order, so results do not depend on the thread count.
+/// </para>
 /// </summary>
-public static class Conv2d
+public static partial class Conv2d
 {
     /// <summary>y[n, o] = Σ_ci w[o, ci] ⋆ x[n, ci]; y is overwritten.</summary>
     public static void Forward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
-    {
-        g.Validate(x.Length, w.Length, y.Length);
-        unsafe
-        {
-            fixed (float* xp = x, wp = w, yp = y)
-            {
-                nint xa = (nint)xp, wa = (nint)wp, ya = (nint)yp;
-                Parallelism.For(g.Batch, n =>
-                {
-                    var xi = new ReadOnlySpan<float>((float*)xa + ((long)n * g.InChannels * g.Plane), g.InChannels * g.Plane);
-                    var yi = new Span<float>((float*)ya + ((long)n * g.OutChannels * g.Plane), g.OutChannels * g.Plane);
-                    var wv = new ReadOnlySpan<float>((float*)wa, g.WeightLength);
-                    if (IsPointwise(g))
-                    {
-                        Gemm.MultiplySerial(false, false, g.OutChannels, g.Plane, g.InChannels, wv, g.InChannels, xi, g.Plane, yi, g.Plane, accumulate: false);
-                        return;
-                    }
-
-                    float[] col = ArrayPool<float>.Shared.Rent(g.PatchLength * g.Plane);
-                    Unfold(g, xi, col);
-                    Gemm.MultiplySerial(false, false, g.OutChannels, g.Plane, g.PatchLength, wv, g.PatchLength, col, g.Plane, yi, g.Plane, accumulate: false);
-                    ArrayPool<float>.Shared.Return(col);
-                });
-            }
-        }
-    }
+        => Forward(BestPath, g, x, w, y);
 
     /// <summary>dx = conv-transpose of dy with w; dx is overwritten.</summary>
     public static void BackwardInput(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
-    {
-        g.Validate(dx.Length, w.Length, dy.Length);
-        unsafe
-        {
-            fixed (float* dyp = dy, wp = w, dxp = dx)
-            {
-                nint dya = (nint)dyp, wa = (nint)wp, dxa = (nint)dxp;
-                Parallelism.For(g.Batch, n =>
-                {
-                    var dyi = new ReadOnlySpan<float>((float*)dya + ((long)n * g.OutChannels * g.Plane), g.OutChannels * g.Plane);
-                    var dxi = new Span<float>((float*)dxa + ((long)n * g.InChannels * g.Plane), g.InChannels * g.Plane);
-                    var wv = new ReadOnlySpan<float>((float*)wa, g.WeightLength);
-                    if (IsPointwise(g))
-                    {
-                        Gemm.MultiplySerial(true, false, g.InChannels, g.Plane, g.OutChannels, wv, g.InChannels, dyi, g.Plane, dxi, g.Plane, accumulate: false);
-                        return;
-                    }
-
-                    float[] col = ArrayPool<float>.Shared.Rent(g.PatchLength * g.Plane);
-                    Gemm.MultiplySerial(true, false, g.PatchLength, g.Plane, g.OutChannels, wv, g.PatchLength, dyi, g.Plane, col, g.Plane, accumulate: false);
-                    Fold(g, col, dxi);
-                    ArrayPool<float>.Shared.Return(col);
-                });
-            }
-        }
-    }
+        => BackwardInput(BestPath, g, dy, w, dx);
 
     /// <summary>dw = Σ_n dy[n] ⊗ patches(x[n]); dw is overwritten.</summary>
     public static void BackwardWeight(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
+        => BackwardWeight(BestPath, g, x, dy, dw);
+
+    internal static ConvPath BestPath { get; } = Avx512F.IsSupported ? ConvPath.Window : ConvPath.Im2col;
+
+    internal static bool IsSupported(ConvPath path) => path == ConvPath.Im2col || Avx512F.IsSupported;
+
+    internal static void Forward(ConvPath path, ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
+    {
+        g.Validate(x.Length, w.Length, y.Length);
+        if (g.Batch == 0)
+        {
+            return;
+        }
+
+        if (path == ConvPath.Window)
+        {
+            WindowConvolve(g, x, w, y);
+        }
+        else
+        {
+            ForwardIm2col(g, x, w, y);
+        }
+    }
+
+    internal static void BackwardInput(ConvPath path, ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
+    {
+        g.Validate(dx.Length, w.Length, dy.Length);
+        if (g.Batch == 0)
+        {
+            return;
+        }
+
+        if (path != ConvPath.Window)
+        {
+            BackwardInputIm2col(g, dy, w, dx);
+            return;
+        }
+
+        // dx is the forward convolution of dy with w'[ci, o, u, v] = w[o, ci, kh−1−u, kw−1−v]
+        // (odd kernels: the flipped tap lands on the same 'same' padding).
+        int taps = g.KernelHeight * g.KernelWidth;
+        float[] flipped = System.Buffers.ArrayPool<float>.Shared.Rent(g.WeightLength);
+        try
+        {
+            for (int o = 0; o < g.OutChannels; o++)
+            {
+                for (int ci = 0; ci < g.InChannels; ci++)
+                {
+                    var src = w.Slice(((o * g.InChannels) + ci) * taps, taps);
+                    var dst = flipped.AsSpan(((ci * g.OutChannels) + o) * taps, taps);
+                    for (int t = 0; t < taps; t++)
+                    {
+                        dst[t] = src[taps - 1 - t];
+                    }
+                }
+            }
+
+            var transposed = g with { InChannels = g.OutChannels, OutChannels = g.InChannels };
+            WindowConvolve(transposed, dy, flipped.AsSpan(0, g.WeightLength), dx);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(flipped);
+        }
+    }
+
+    internal static void BackwardWeight(ConvPath path, ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
     {
         g.Validate(x.Length, dw.Length, dy.Length);
-        int groups = Math.Max(1, Math.Min(g.Batch, 8));
-        float[] partial = ArrayPool<float>.Shared.Rent(groups * g.WeightLength);
-        unsafe
+        if (g.Batch == 0)
         {
-            fixed (float* xp = x, dyp = dy)
-            {
-                nint xa = (nint)xp, dya = (nint)dyp;
-                Parallelism.For(groups, grp =>
-                {
-                    var (start, end) = Parallelism.ChunkRange(grp, groups, g.Batch);
-                    var acc = partial.AsSpan(grp * g.WeightLength, g.WeightLength);
-                    acc.Clear();
-                    float[]? col = IsPointwise(g) ? null : ArrayPool<float>.Shared.Rent(g.PatchLength * g.Plane);
-                    for (int n = start; n < end; n++)
-                    {
-                        var xi = new ReadOnlySpan<float>((float*)xa + ((long)n * g.InChannels * g.Plane), g.InChannels * g.Plane);
-                        var dyi = new ReadOnlySpan<float>((float*)dya + ((long)n * g.OutChannels * g.Plane), g.OutChannels * g.Plane);
-                        if (col is null)
-                        {
-                            Gemm.MultiplySerial(false, true, g.OutChannels, g.InChannels, g.Plane, dyi, g.Plane, xi, g.Plane, acc, g.InChannels, accumulate: true);
-                        }
-                        else
-                        {
-                            Unfold(g, xi, col);
-                            Gemm.MultiplySerial(false, true, g.OutChannels, g.PatchLength, g.Plane, dyi, g.Plane, col, g.Plane, acc, g.PatchLength, accumulate: true);
-                        }
-                    }
-
-                    if (col is not null)
-                    {
-                        ArrayPool<float>.Shared.Return(col);
-                    }
-                });
-            }
+            dw[..g.WeightLength].Clear();
+            return;
         }
 
-        partial.AsSpan(0, g.WeightLength).CopyTo(dw);
-        for (int grp = 1; grp < groups; grp++)
+        if (path == ConvPath.Window)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(dw[..g.WeightLength], partial.AsSpan(grp * g.WeightLength, g.WeightLength), dw[..g.WeightLength]);
+            WindowWeightGradient(g, x, dy, dw);
         }
-
-        ArrayPool<float>.Shared.Return(partial);
-    }
-
-    private static bool IsPointwise(ConvGeometry g) => g.KernelHeight == 1 && g.KernelWidth == 1;
-
-    /// <summary>col[(ci, u, v), (r, s)] = x[ci, r + u − pad, s + v − pad] or 0 outside.</summary>
-    internal static void Unfold(ConvGeometry g, ReadOnlySpan<float> x, Span<float> col)
-    {
-        int h = g.Height, w = g.Width;
-        for (int ci = 0; ci < g.InChannels; ci++)
+        else
         {
-            var plane = x.Slice(ci * h * w, h * w);
-            for (int u = 0; u < g.KernelHeight; u++)
-            {
-                for (int v = 0; v < g.KernelWidth; v++)
-                {
-                    var dst = col.Slice(((((ci * g.KernelHeight) + u) * g.KernelWidth) + v) * h * w, h * w);
-                    int dr = u - g.PadTop, ds = v - g.PadLeft;
-                    int sLo = Math.Max(0, -ds), sHi = Math.Min(w, w - ds);
-                    for (int r = 0; r < h; r++)
-                    {
-                        var dstRow = dst.Slice(r * w, w);
-                        int rr = r + dr;
-                        if ((uint)rr >= (uint)h || sLo >= sHi)
-                        {
-                            dstRow.Clear();
-                            continue;
-                        }
-
-                        dstRow[..sLo].Clear();
-                        plane.Slice((rr * w) + sLo + ds, sHi - sLo).CopyTo(dstRow[sLo..sHi]);
-                        dstRow[sHi..].Clear();
-                    }
-                }
-            }
+            BackwardWeightIm2col(g, x, dy, dw);
         }
     }
+}
 
-    /// <summary>The adjoint of <see cref="Unfold"/>: x[ci, r + u − pad, s + v − pad] += col[(ci, u, v), (r, s)].</summary>
-    internal static void Fold(ConvGeometry g, ReadOnlySpan<float> col, Span<float> x)
-    {
-        int h = g.Height, w = g.Width;
-        x[..(g.InChannels * h * w)].Clear();
-        for (int ci = 0; ci < g.InChannels; ci++)
-        {
-            var plane = x.Slice(ci * h * w, h * w);
-            for (int u = 0; u < g.KernelHeight; u++)
-            {
-                for (int v = 0; v < g.KernelWidth; v++)
-                {
-                    var src = col.Slice(((((ci * g.KernelHeight) + u) * g.KernelWidth) + v) * h * w, h * w);
-                    int dr = u - g.PadTop, ds = v - g.PadLeft;
-                    int sLo = Math.Max(0, -ds), sHi = Math.Min(w, w - ds);
-                    if (sLo >= sHi)
-                    {
-                        continue;
-                    }
-
-                    for (int r = 0; r < h; r++)
-                    {
-                        int rr = r + dr;
-                        if ((uint)rr >= (uint)h)
-                        {
-                            continue;
-                        }
-
-                        var dstRow = plane.Slice((rr * w) + sLo + ds, sHi - sLo);
-                        System.Numerics.Tensors.TensorPrimitives.Add(dstRow, src.Slice((r * w) + sLo, sHi - sLo), dstRow);
-                    }
-                }
-            }
-        }
-    }
+/// <summary>Convolution implementations: shifted windows over padded planes (AVX-512) or im2col + GEMM.</summary>
+internal enum ConvPath
+{
+    Im2col,
+    Window,
 }

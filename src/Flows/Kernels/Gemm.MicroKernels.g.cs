@@ -10,8 +10,8 @@ namespace Flows.Kernels;
 
 public static partial class Gemm
 {
-    private const int Avx512MR = 12;
-    private const int Avx512NR = 32;
+    internal const int Avx512MR = 12;
+    internal const int Avx512NR = 32;
     private const int Avx2MR = 6;
     private const int Avx2NR = 16;
 

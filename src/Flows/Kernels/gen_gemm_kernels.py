@@ -1,19 +1,28 @@
-"""Emits Gemm.MicroKernels.g.cs: register-tiled micro-kernels for every (rows, width) tile shape."""
+"""Emits the register-tiled micro-kernels, one fully unrolled method per tile shape.
+
+python3 gen_gemm_kernels.py 12 > Gemm.MicroKernels.g.cs        (packed GEMM tiles, MR = 12)
+python3 gen_gemm_kernels.py 12 conv > Conv2d.MicroKernels.g.cs (shifted-window tiles and lane-wise dot tiles)
+"""
 import sys
 
-def kernel(isa, rows, vecs, mr, nr):
+def kernel(isa, rows, vecs, mr, nr, window=False):
     V = "Vector512" if isa == 512 else "Vector256"
     lanes = 16 if isa == 512 else 8
     fma = "Avx512F.FusedMultiplyAdd" if isa == 512 else "Fma.MultiplyAdd"
-    name = f"{'Avx512' if isa == 512 else 'Avx2'}Tile{rows}x{vecs*lanes}"
+    name = f"{'Avx512' if isa == 512 else 'Avx2'}{'Window' if window else ''}Tile{rows}x{vecs*lanes}"
     L = []
     L.append(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    L.append(f"    private static unsafe void {name}(int kc, float* a, float* b, float* c, int ldc, bool overwrite)")
+    if window:
+        L.append(f"    private static unsafe void {name}(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)")
+    else:
+        L.append(f"    private static unsafe void {name}(int kc, float* a, float* b, float* c, int ldc, bool overwrite)")
     L.append("    {")
     accs = ", ".join(f"c{i}{j} = default" for i in range(rows) for j in range(vecs))
     L.append(f"        {V}<float> {accs};")
     L.append("        for (int p = 0; p < kc; p++)")
     L.append("        {")
+    if window:
+        L.append("            float* b = x + offsets[p];")
     for j in range(vecs):
         L.append(f"            var b{j} = {V}.Load(b{'' if j == 0 else f' + {j * lanes}'});")
     for i in range(rows):
@@ -21,7 +30,8 @@ def kernel(isa, rows, vecs, mr, nr):
         for j in range(vecs):
             L.append(f"            c{i}{j} = {fma}(a{i}, b{j}, c{i}{j});")
     L.append(f"            a += {mr};")
-    L.append(f"            b += {nr};")
+    if not window:
+        L.append(f"            b += {nr};")
     L.append("        }")
     L.append("")
     L.append("        if (overwrite)")
@@ -76,6 +86,104 @@ def family(isa, mr, nr):
     D.append("    }")
     return "\n".join(D) + "\n\n" + "\n\n".join(bodies)
 
+def window_family(mr):
+    names = {}
+    bodies = []
+    for rows in range(1, mr + 1):
+        for vecs in (1, 2):
+            n, body = kernel(512, rows, vecs, mr, 32, window=True)
+            names[(rows, vecs)] = n
+            bodies.append(body)
+    D = []
+    D.append("    /// <summary>C[rows×width] (+)= A-sliver·B where B row p is the 16 or 32 floats at x + offsets[p] (a shifted window of a padded plane).</summary>")
+    D.append("    private static unsafe void Avx512WindowTile(int rows, int width, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)")
+    D.append("    {")
+    D.append("        bool wide = width > 16;")
+    D.append("        switch (rows)")
+    D.append("        {")
+    for rows in range(1, mr + 1):
+        D.append(f"            case {rows}:")
+        D.append("                if (wide)")
+        D.append("                {")
+        D.append(f"                    {names[(rows, 2)]}(kc, a, x, offsets, c, ldc, overwrite);")
+        D.append("                }")
+        D.append("                else")
+        D.append("                {")
+        D.append(f"                    {names[(rows, 1)]}(kc, a, x, offsets, c, ldc, overwrite);")
+        D.append("                }")
+        D.append("")
+        D.append("                break;")
+    D.append("            default:")
+    D.append("                throw new ArgumentOutOfRangeException(nameof(rows));")
+    D.append("        }")
+    D.append("    }")
+    return "\n".join(D) + "\n\n" + "\n\n".join(bodies)
+
+def dot_kernel(ri, rj):
+    L = []
+    L.append(f"    /// <summary>")
+    L.append(f"    /// {ri}×{rj} dot products accumulated lane-wise: acc[i·{rj} + j] += a_i[t]·b_j[t] over t in vectors of 16, for")
+    L.append(f"    /// <c>images</c> images (row pointers advance by the image strides). Lanes are summed later in a fixed order.")
+    L.append(f"    /// </summary>")
+    L.append(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+    L.append(f"    private static unsafe void Avx512DotTile{ri}x{rj}(int images, int vectors, long aStride, long bStride, float** a, float** b, Vector512<float>* acc)")
+    L.append("    {")
+    for i in range(ri):
+        for j in range(rj):
+            L.append(f"        var s{i}{j} = acc[{i * rj + j}];")
+    for i in range(ri):
+        L.append(f"        float* a{i} = a[{i}];")
+    for j in range(rj):
+        L.append(f"        float* b{j} = b[{j}];")
+    L.append("        for (int n = 0; n < images; n++)")
+    L.append("        {")
+    L.append("            for (int v = 0; v < vectors; v++)")
+    L.append("            {")
+    L.append("                int t = v * 16;")
+    for i in range(ri):
+        L.append(f"                var x{i} = Vector512.Load(a{i} + t);")
+    for j in range(rj):
+        L.append(f"                var y{j} = Vector512.Load(b{j} + t);")
+        for i in range(ri):
+            L.append(f"                s{i}{j} = Avx512F.FusedMultiplyAdd(x{i}, y{j}, s{i}{j});")
+    L.append("            }")
+    L.append("")
+    for i in range(ri):
+        L.append(f"            a{i} += aStride;")
+    for j in range(rj):
+        L.append(f"            b{j} += bStride;")
+    L.append("        }")
+    L.append("")
+    for i in range(ri):
+        for j in range(rj):
+            L.append(f"        acc[{i * rj + j}] = s{i}{j};")
+    L.append("    }")
+    return "\n".join(L)
+
+if len(sys.argv) > 2 and sys.argv[2] == "conv":
+    mr = int(sys.argv[1])
+    out = []
+    out.append("// <auto-generated>")
+    out.append("// Generated by gen_gemm_kernels.py (same folder) with the 'conv' argument. Edit the generator, not this file.")
+    out.append("// </auto-generated>")
+    out.append("using System.Runtime.CompilerServices;")
+    out.append("using System.Runtime.Intrinsics;")
+    out.append("using System.Runtime.Intrinsics.X86;")
+    out.append("")
+    out.append("namespace Flows.Kernels;")
+    out.append("")
+    out.append("public static partial class Conv2d")
+    out.append("{")
+    out.append("    private const int DotRows = 4;")
+    out.append("    private const int DotCols = 6;")
+    out.append("")
+    out.append(window_family(mr))
+    out.append("")
+    out.append(dot_kernel(4, 6))
+    out.append("}")
+    print("\n".join(out))
+    sys.exit(0)
+
 mr512 = int(sys.argv[1])
 out = []
 out.append("// <auto-generated>")
@@ -90,8 +198,8 @@ out.append("namespace Flows.Kernels;")
 out.append("")
 out.append("public static partial class Gemm")
 out.append("{")
-out.append(f"    private const int Avx512MR = {mr512};")
-out.append("    private const int Avx512NR = 32;")
+out.append(f"    internal const int Avx512MR = {mr512};")
+out.append("    internal const int Avx512NR = 32;")
 out.append("    private const int Avx2MR = 6;")
 out.append("    private const int Avx2NR = 16;")
 out.append("")

@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
+namespace Flows.Kernels;
+
+public static partial class Conv2d
+{
+    /// <summary>Depth (kernel taps × channels) per pass over a window tile, as in <see cref="Gemm"/>.</summary>
+    private const int WindowKC = 256;
+
+    /// <summary>
+    /// y[n] = W·X_n over padded planes: A is the weight packed into MR-row slivers once per call; B row
+    /// (ci, u, v) is the window of plane ci shifted by tap (u, v), read in place by the window
+    /// micro-kernels, 32 (or 16) span positions at a time. Images run in parallel, each computed alone,
+    /// so bits do not depend on the thread count.
+    /// </summary>
+    private static unsafe void WindowConvolve(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
+    {
+        var layout = new PaddedPlanes(g);
+        const int mr = Gemm.Avx512MR;
+        int k = g.PatchLength, co = g.OutChannels, ci = g.InChannels, span = layout.SpanLength;
+        int rowsPadded = (co + mr - 1) / mr * mr;
+        int planes = g.Batch * ci;
+        float[] padded = ArrayPool<float>.Shared.Rent(checked((planes * layout.Slot) + 16));
+        float[] packed = ArrayPool<float>.Shared.Rent((rowsPadded * k) + 16);
+        int[] offsets = ArrayPool<int>.Shared.Rent(k);
+        try
+        {
+            fixed (float* xSource = x, wSource = w, ySource = y, paddedBase = padded, packedBase = packed)
+            fixed (int* offsetBase = offsets)
+            {
+                float* xp = Align64(paddedBase), aPack = Align64(packedBase);
+                PadParallel(layout, xSource, xp, planes);
+
+                var panel = new DensePanelA(wSource, k, trans: false);
+                for (int pc = 0; pc < k; pc += WindowKC)
+                {
+                    int kc = Math.Min(WindowKC, k - pc);
+                    for (int i = 0; i < co; i += mr)
+                    {
+                        panel.Pack(i, Math.Min(mr, co - i), pc, kc, mr, aPack + ((long)rowsPadded * pc) + ((long)i * kc));
+                    }
+                }
+
+                for (int c = 0; c < ci; c++)
+                {
+                    for (int u = 0; u < g.KernelHeight; u++)
+                    {
+                        for (int v = 0; v < g.KernelWidth; v++)
+                        {
+                            offsetBase[(((c * g.KernelHeight) + u) * g.KernelWidth) + v] = (c * layout.Slot) + layout.SpanStart + layout.TapOffset(u, v);
+                        }
+                    }
+                }
+
+                nint xa = (nint)xp, aa = (nint)aPack, ya = (nint)ySource, oa = (nint)offsetBase;
+                Parallelism.For(g.Batch, n =>
+                {
+                    float[] spans = ArrayPool<float>.Shared.Rent((co * span) + 16);
+                    fixed (float* spanBase = spans)
+                    {
+                        float* cs = Align64(spanBase);
+                        float* xImage = (float*)xa + ((long)n * ci * layout.Slot);
+                        for (int pc = 0; pc < k; pc += WindowKC)
+                        {
+                            int kc = Math.Min(WindowKC, k - pc);
+                            float* block = (float*)aa + ((long)rowsPadded * pc);
+                            int* tapOffsets = (int*)oa + pc;
+                            for (int t0 = 0; t0 < span; t0 += 32)
+                            {
+                                // The span is a multiple of 16, so the last tile is 16 or 32 wide and never reads past it.
+                                int width = Math.Min(32, span - t0);
+                                for (int i = 0; i < co; i += mr)
+                                {
+                                    Avx512WindowTile(Math.Min(mr, co - i), width, kc, block + ((long)i * kc), xImage + t0, tapOffsets,
+                                        cs + ((long)i * span) + t0, span, overwrite: pc == 0);
+                                }
+                            }
+                        }
+
+                        layout.Unpad(cs, span, (float*)ya + ((long)n * co * g.Plane), co);
+                    }
+
+                    ArrayPool<float>.Shared.Return(spans);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+            ArrayPool<float>.Shared.Return(packed);
+            ArrayPool<int>.Shared.Return(offsets);
+        }
+    }
+
+    /// <summary>Pads <paramref name="planes"/> planes in chunks fixed by the data size.</summary>
+    private static unsafe void PadParallel(PaddedPlanes layout, float* source, float* slots, int planes)
+    {
+        int chunks = Math.Min(planes, Parallelism.ChunkCount((long)planes * layout.Slot, 1 << 16));
+        if (chunks <= 1)
+        {
+            layout.Pad(source, slots, 0, planes);
+            return;
+        }
+
+        nint sa = (nint)source, da = (nint)slots;
+        Parallelism.For(chunks, chunk =>
+        {
+            var (start, end) = Parallelism.ChunkRange(chunk, chunks, planes);
+            layout.Pad((float*)sa, (float*)da, start, end - start);
+        });
+    }
+
+    private static unsafe float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
+}

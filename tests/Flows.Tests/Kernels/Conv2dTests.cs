@@ -1,0 +1,125 @@
+using Flows.Kernels;
+
+namespace Flows.Tests.Kernels;
+
+/// <summary>Both convolution paths (shifted windows and im2col) against <see cref="ConvReference"/>.</summary>
+public sealed class Conv2dTests
+{
+    public static TheoryData<string> Paths => new() { nameof(ConvPath.Im2col), nameof(ConvPath.Window) };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Odd_sizes_kernels_and_channel_counts_match_the_reference(string pathName)
+    {
+        var path = Enum.Parse<ConvPath>(pathName);
+        if (!Conv2d.IsSupported(path))
+        {
+            return;
+        }
+
+        var rng = new Rng(31);
+        int[] sizes = [1, 2, 3, 4, 5, 7, 14, 17];
+        (int Kh, int Kw)[] kernels = [(1, 1), (3, 3), (5, 5), (3, 5), (1, 3), (7, 7)];
+        for (int trial = 0; trial < 120; trial++)
+        {
+            var (kh, kw) = kernels[trial % kernels.Length];
+            var g = new ConvGeometry(1 + rng.NextInt(3), 1 + rng.NextInt(20), 1 + rng.NextInt(20),
+                sizes[rng.NextInt(sizes.Length)], sizes[rng.NextInt(sizes.Length)], kh, kw);
+            Check(path, g, rng);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Every_channel_count_from_1_to_20_matches_the_reference(string pathName)
+    {
+        var path = Enum.Parse<ConvPath>(pathName);
+        if (!Conv2d.IsSupported(path))
+        {
+            return;
+        }
+
+        var rng = new Rng(32);
+        for (int c = 1; c <= 20; c++)
+        {
+            Check(path, new ConvGeometry(2, c, 21 - c, 5, 9, 3, 3), rng);
+            Check(path, new ConvGeometry(1, 3, c, 6, 7, 1, 1), rng);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 128, 3)]
+    [InlineData(128, 128, 1)]
+    [InlineData(128, 4, 3)]
+    [InlineData(13, 30, 5)]
+    public void The_benchmark_model_shapes_match_the_reference(int inChannels, int outChannels, int kernel)
+    {
+        var rng = new Rng(33);
+        foreach (var path in Enum.GetValues<ConvPath>())
+        {
+            if (Conv2d.IsSupported(path))
+            {
+                Check(path, new ConvGeometry(3, inChannels, outChannels, 14, 14, kernel, kernel), rng);
+            }
+        }
+    }
+
+    [Fact]
+    public void Empty_batch_leaves_a_zero_weight_gradient()
+    {
+        var g = new ConvGeometry(0, 2, 3, 4, 4, 3, 3);
+        var dw = new float[g.WeightLength];
+        Array.Fill(dw, 5f);
+        Conv2d.BackwardWeight(g, [], [], dw);
+        Assert.All(dw, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Even_kernels_and_short_buffers_are_rejected()
+    {
+        var buffer = new float[1000];
+        Assert.Throws<ArgumentException>(() => Conv2d.Forward(new ConvGeometry(1, 1, 1, 4, 4, 2, 2), buffer, buffer, buffer));
+        Assert.Throws<ArgumentException>(() => Conv2d.Forward(new ConvGeometry(2, 8, 8, 8, 8, 3, 3), buffer, buffer, buffer));
+    }
+
+    /// <summary>Forward, input gradient and weight gradient of <paramref name="g"/> on <paramref name="path"/> against the reference.</summary>
+    internal static void Check(ConvPath path, ConvGeometry g, Rng rng)
+    {
+        var x = KernelTolerance.Random(g.InputLength, rng);
+        var w = KernelTolerance.Random(g.WeightLength, rng);
+        var dy = KernelTolerance.Random(g.OutputLength, rng);
+        float[] absX = KernelTolerance.Abs(x), absW = KernelTolerance.Abs(w), absDy = KernelTolerance.Abs(dy);
+        string what = $"{path} {g}";
+
+        var expected = new float[g.OutputLength];
+        var bound = new float[g.OutputLength];
+        var actual = Filled(g.OutputLength, float.NaN);
+        ConvReference.Forward(g, x, w, expected);
+        ConvReference.Forward(g, absX, absW, bound);
+        Conv2d.Forward(path, g, x, w, actual);
+        KernelTolerance.AssertClose(expected, actual, bound, g.PatchLength, $"forward {what}");
+
+        expected = new float[g.InputLength];
+        bound = new float[g.InputLength];
+        actual = Filled(g.InputLength, float.NaN);
+        ConvReference.BackwardInput(g, dy, w, expected);
+        ConvReference.BackwardInput(g, absDy, absW, bound);
+        Conv2d.BackwardInput(path, g, dy, w, actual);
+        KernelTolerance.AssertClose(expected, actual, bound, g.OutChannels * g.KernelHeight * g.KernelWidth, $"input gradient {what}");
+
+        expected = new float[g.WeightLength];
+        bound = new float[g.WeightLength];
+        actual = Filled(g.WeightLength, float.NaN);
+        ConvReference.BackwardWeight(g, x, dy, expected);
+        ConvReference.BackwardWeight(g, absX, absDy, bound);
+        Conv2d.BackwardWeight(path, g, x, dy, actual);
+        KernelTolerance.AssertClose(expected, actual, bound, g.Batch * g.Plane, $"weight gradient {what}");
+    }
+
+    private static float[] Filled(int length, float value)
+    {
+        var data = new float[length];
+        Array.Fill(data, value);
+        return data;
+    }
+}

@@ -57,7 +57,7 @@ public static class Glow
             top = ConditionalDistribution.Unconditional(new DiagonalGaussian(shape));
         }
 
-        return new MultiScaleFlow([.. config.DataShape], levels, top);
+        return new MultiScaleFlow([.. config.DataShape], levels, top) { MemoryEfficientBackprop = config.MemoryEfficientBackprop };
     }
 
     /// <summary>One step on <paramref name="channels"/> channels: ActNorm → mixing → coupling.</summary>
@@ -80,7 +80,8 @@ public static class Glow
     /// <summary>
     /// Copies parameters by name from <paramref name="tensors"/> (e.g. a safetensors file) into a Glow model.
     /// A full "level{i}.step{k}.invconv.weight" is decomposed into P, L, U, sign and logs when the model
-    /// uses LU convolutions. Every ActNorm is marked initialised. Throws when a parameter has no tensor or a
+    /// uses LU convolutions. Buffers (LU permutation and sign, permutation indices) are copied when present.
+    /// Every ActNorm is marked initialised. Throws when a parameter has no tensor or a
     /// shape differs; returns the names that were used (others, such as test vectors, are ignored).
     /// </summary>
     public static IReadOnlySet<string> LoadParameters(MultiScaleFlow model, IReadOnlyDictionary<string, Tensor> tensors)
@@ -131,6 +132,17 @@ public static class Glow
 
         foreach (var (name, b) in model.NamedBuffers())
         {
+            if (tensors.TryGetValue(name, out var source))
+            {
+                if (!source.SameShape(b))
+                {
+                    throw new ArgumentException($"Buffer '{name}' has shape {Tensor.FormatShape(source.Shape)}, the model expects {Tensor.FormatShape(b.Shape)}.", nameof(tensors));
+                }
+
+                source.Span.CopyTo(b.Span);
+                used.Add(name);
+            }
+
             if (name.EndsWith(".initialized", StringComparison.Ordinal))
             {
                 b.Span[0] = 1f;

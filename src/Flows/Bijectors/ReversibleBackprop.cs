@@ -16,7 +16,9 @@ namespace Flows.Bijectors;
 /// The gradients equal ordinary back-propagation up to the round-off of the reconstruction (the first
 /// step's input is the stored input itself, not a reconstruction). Steps must be deterministic functions
 /// of their input and parameters, with any data-dependent initialisation (ActNorm) done by the forward
-/// pass: it runs once with recording, as in ordinary training, before any reconstruction.
+/// pass: it runs once with recording, as in ordinary training, before any reconstruction. Each step's
+/// Forward runs twice per training step, so steps with other training-mode side effects (batch-norm
+/// running averages, batch statistics) are not suitable.
 /// </remarks>
 public static class ReversibleBackprop
 {

@@ -30,6 +30,12 @@ public sealed record GlowConfig
     /// <summary>Number of classes for a class-conditional top prior (Glow's y-conditioning); 0 for none.</summary>
     public int Classes { get; init; }
 
+    /// <summary>
+    /// Train with reversible back-propagation (<see cref="MultiScaleFlow.MemoryEfficientBackprop"/>): no step
+    /// activation is stored, memory stays flat in the number of steps, at the price of recomputing each step.
+    /// </summary>
+    public bool MemoryEfficientBackprop { get; init; } = true;
+
     /// <summary>The benchmark model glow-mnist.</summary>
     public static GlowConfig Benchmark { get; } = new();
 }

@@ -16,7 +16,6 @@ namespace Flows.Cli.Commands.Bench;
 /// </summary>
 internal static class GlowMnistBench
 {
-    private const int Hidden = 128;
     private const float Temperature = 0.7f;
 
     public static int Run(GlowMnistBenchSettings settings, CommandContext context)
@@ -73,8 +72,7 @@ internal static class GlowMnistBench
         Parallelism.Threads = s.Threads;
         var output = context.Output;
         var dataset = Datasets.Open("mnist", log: context.Error);
-        var model = GlowMnistModel.Create(s.StepsPerLevel, Hidden, new Rng(s.Seed));
-        model.MemoryEfficientBackprop = memoryEfficient;
+        var model = Glow.Create(GlowConfig.Benchmark with { StepsPerLevel = s.StepsPerLevel, MemoryEfficientBackprop = memoryEfficient }, new Rng(s.Seed));
         output.WriteLine(Line("params", model.ParameterCount(), "scalars", "F0"));
         var objective = Objective.For(dataset);
         var optimizer = new Adam(model.NamedParameters(), learningRate: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
@@ -139,8 +137,7 @@ internal static class GlowMnistBench
         Parallelism.Threads = s.Threads;
         var output = context.Output;
         var dataset = Datasets.Open("mnist", log: context.Error);
-        var model = GlowMnistModel.Create(s.StepsPerLevel, Hidden, new Rng(s.Seed));
-        model.MemoryEfficientBackprop = s.MemoryEfficient ?? true;
+        var model = Glow.Create(GlowConfig.Benchmark with { StepsPerLevel = s.StepsPerLevel, MemoryEfficientBackprop = s.MemoryEfficient ?? true }, new Rng(s.Seed));
         var objective = Objective.For(dataset);
         var optimizer = new Adam(model.NamedParameters(), learningRate: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
         var trainer = new Trainer(model, optimizer, new LinearWarmup(1e-3, 200), dataset.Train, objective, new BatchOrder(dataset.Train.Count, s.Batch, s.Seed), new Rng(s.Seed + 1));

@@ -45,7 +45,9 @@ internal static class TwoDTraining
         model.Training = true;
         var optimizer = new Adam(model.NamedParameters(), learningRate);
         int n = data.Shape[0], d = data.Length / n;
-        var x = Tensor.Zeros(batch, d);
+        var shape = (int[])data.Shape.Clone();
+        shape[0] = batch;
+        var x = Tensor.Zeros(shape);
         double tail = 0;
         int tailCount = 0;
         for (int step = 0; step < steps; step++)

@@ -1,0 +1,78 @@
+using Flows.Bijectors;
+using Flows.Kernels;
+
+namespace Flows.Models;
+
+/// <summary>
+/// RealNVP's multi-scale image model (Dinh, Sohl-Dickstein, Bengio 2017, section 3.6) as a
+/// <see cref="MultiScaleFlow"/>: on each scale but the last, 3 affine couplings with alternating
+/// checkerboard masks, a squeeze, 3 couplings with alternating channel-wise masks, then half of the
+/// channels is factored out under N(0, I); the last scale has 4 checkerboard couplings. Optionally a
+/// <see cref="LogitTransform"/> first (data in [0, 1], the paper's preprocessing) and a
+/// <see cref="BatchNormBijector"/> after every coupling (section 3.7).
+/// </summary>
+public static class RealNvp
+{
+    /// <param name="dataShape">(C, H, W) of one image; H and W must halve (scales − 1) times.</param>
+    /// <param name="rng">Initialisation randomness.</param>
+    /// <param name="scales">Number of scales (levels), the last one without factor-out.</param>
+    /// <param name="hiddenChannels">Width of every coupling's ResNet conditioner (64 in the paper for CIFAR-10).</param>
+    /// <param name="residualBlocks">Residual blocks per conditioner (8 in the paper for CIFAR-10).</param>
+    /// <param name="batchNorm">A batch-norm bijector after every coupling.</param>
+    /// <param name="logitAlpha">α of the logit preprocessing (0.05 in the paper for CIFAR-10); null for none.</param>
+    public static MultiScaleFlow Create(int[] dataShape, Rng rng, int scales = 3, int hiddenChannels = 64, int residualBlocks = 8, bool batchNorm = true, float? logitAlpha = 0.05f)
+    {
+        ArgumentNullException.ThrowIfNull(dataShape);
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scales, 1);
+        if (dataShape.Length != 3)
+        {
+            throw new ArgumentException($"RealNVP needs an image shape (C, H, W), got {Tensor.FormatShape(dataShape)}.", nameof(dataShape));
+        }
+
+        var levels = new List<MultiScaleLevel>();
+        int[] shape = (int[])dataShape.Clone();
+        for (int level = 0; level < scales; level++)
+        {
+            var steps = new List<Bijector>();
+            if (level == 0 && logitAlpha is float alpha)
+            {
+                steps.Add(new LogitTransform(alpha));
+            }
+
+            bool last = level == scales - 1;
+            int checkerboards = last ? 4 : 3;
+            for (int i = 0; i < checkerboards; i++)
+            {
+                AddCoupling(steps, shape, CouplingMask.Checkerboard, i % 2, hiddenChannels, residualBlocks, batchNorm, rng);
+            }
+
+            if (last)
+            {
+                levels.Add(MultiScaleLevel.Final(steps, squeeze: false));
+                break;
+            }
+
+            steps.Add(new Squeeze());
+            shape = Squeeze.SqueezedShape(shape);
+            for (int i = 0; i < 3; i++)
+            {
+                AddCoupling(steps, shape, CouplingMask.ChannelWise, i % 2, hiddenChannels, residualBlocks, batchNorm, rng);
+            }
+
+            levels.Add(MultiScaleLevel.WithSplit(steps, prior: null, squeeze: false));
+            shape = [shape[0] / 2, shape[1], shape[2]];
+        }
+
+        return new MultiScaleFlow(dataShape, levels);
+    }
+
+    private static void AddCoupling(List<Bijector> steps, int[] shape, CouplingMask mask, int parity, int hidden, int blocks, bool batchNorm, Rng rng)
+    {
+        steps.Add(new MaskedAffineCoupling(shape, mask, parity, hidden, blocks, rng));
+        if (batchNorm)
+        {
+            steps.Add(new BatchNormBijector(shape));
+        }
+    }
+}

@@ -2,9 +2,5 @@ namespace Flows.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.WriteLine("flows: the command line is being built (see README).");
-        return args.Length == 0 ? 0 : 1;
-    }
+    public static int Main(string[] args) => FlowsCli.Run(args, Console.Out, Console.Error);
 }

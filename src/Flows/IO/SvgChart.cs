@@ -127,11 +127,11 @@ public sealed class SvgChart
         double raw = (hi - lo) / 5;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : raw / magnitude < 7.5 ? 5 : 10);
-        double first = Math.Floor(lo / step) * step;
+        long first = (long)Math.Floor(lo / step), last = (long)Math.Ceiling(hi / step);
         var ticks = new List<double>();
-        for (double t = first; t <= hi + (step * 0.5); t += step)
+        for (long i = first; i <= last; i++)
         {
-            ticks.Add(Math.Round(t / step) * step);
+            ticks.Add(i * step);
         }
 
         return [.. ticks];

@@ -1,0 +1,4 @@
+namespace Flows.Cli.Commands.Interpolate;
+
+/// <summary>The options of <c>flows interpolate</c>.</summary>
+internal sealed record InterpolateSettings(string Checkpoint, int From, int To, int Steps, string Out, string? DataDir);

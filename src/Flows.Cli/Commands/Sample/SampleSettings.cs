@@ -1,0 +1,4 @@
+namespace Flows.Cli.Commands.Sample;
+
+/// <summary>The options of <c>flows sample</c>.</summary>
+internal sealed record SampleSettings(string Checkpoint, int N, float Temperature, bool Sweep, ulong Seed, string Out, string? DataDir);

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using Flows.Data;
+using Flows.Kernels;
+using Flows.Training;
+
+namespace Flows.Cli.Commands.Train;
+
+/// <summary><c>flows train</c>: train a flow on images or 2-D data, or resume a run.</summary>
+internal static partial class TrainCommand
+{
+    public static int Run(TrainSettings s, CommandContext context)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (s.Threads is { } threads)
+        {
+            Parallelism.Threads = threads;
+        }
+
+        TrainingRun run;
+        if (s.Resume is { } resume)
+        {
+            string ckpt = Checkpoint.Resolve(Path.Combine(resume, Checkpoint.FolderName));
+            var saved = Checkpoint.ReadConfig(ckpt);
+            if (s.Data is { } d && !string.Equals(d, saved.Data.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--resume {resume} continues a run on '{saved.Data.Name}'; --data {d} does not match.");
+            }
+
+            var dataset = Datasets.Open(saved.Data.Name, saved.Data.Bits, s.DataDir, context.Output);
+            bool newLength = s.Epochs is not null || s.Steps is not null || s.Minutes is not null;
+            run = TrainingRun.Resume(resume, dataset, newLength ? (s.Epochs, s.Steps, s.Minutes) : null);
+            context.Output.WriteLine($"Resuming {resume} at step {run.StepCount}.");
+        }
+        else
+        {
+            if (s.Data is null)
+            {
+                throw new UsageException("--data is required (mnist, fashion-mnist, moons, rings, 8gaussians, checkerboard or a folder of IDX files), unless --resume is given.");
+            }
+
+            var dataset = Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output);
+            var config = ToConfig(s, dataset);
+            string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
+            run = TrainingRun.Create(folder, config, dataset);
+            context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters) on {dataset.Name} "
+                + $"({run.Dataset.Train.Count} train, {run.Dataset.Test.Count} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
+        }
+
+        var outcome = context.Interactive
+            ? SpectreProgress.Run(run, context.Cancellation)
+            : run.Run(new PlainProgress(context.Output, run.Config.Training.LogEvery), context.Cancellation);
+        string metric = run.Config.Data.Preprocessing == "none" ? "nll" : "bpd";
+        context.Output.WriteLine($"Done: step {outcome.Step}, test {metric} {outcome.Test.Metric:0.0000} on {outcome.Test.Count} examples{(outcome.Cancelled ? " (stopped early)" : string.Empty)}.");
+        context.Output.WriteLine($"Checkpoint: {outcome.CheckpointFolder}");
+        return 0;
+    }
+
+    /// <summary>The run configuration the options describe, checked against the data.</summary>
+    public static RunConfig ToConfig(TrainSettings s, Dataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(dataset);
+        var shape = dataset.SampleShape;
+        if (dataset.IsImages && s.Model != "nice")
+        {
+            int factor = 1 << s.Levels;
+            if (shape[1] % factor != 0 || shape[2] % factor != 0)
+            {
+                throw new UsageException($"{s.Levels} levels halve the image size {s.Levels} times, so {shape[1]}x{shape[2]} must be divisible by {factor}; use fewer --levels.");
+            }
+        }
+
+        if (s.TrainSize is { } n && n < s.Batch)
+        {
+            throw new UsageException($"--train-size {n} is smaller than one batch (--batch {s.Batch}).");
+        }
+
+        bool noLength = s.Epochs is null && s.Steps is null && s.Minutes is null;
+        return new RunConfig
+        {
+            Model = new ModelConfig
+            {
+                Kind = s.Model,
+                DataShape = shape,
+                Levels = s.Levels,
+                StepsPerLevel = s.StepsPerLevel,
+                Hidden = s.Hidden,
+                HiddenLayers = s.HiddenLayers ?? (s.Model == "nice" ? 4 : 2),
+                Coupling = s.Coupling,
+                Permutation = s.Permutation ?? (s.Model == "realnvp" ? "reverse" : "lu"),
+                Seed = s.Seed,
+            },
+            Data = new DataConfig
+            {
+                Name = ImageDatasetInfo.Find(s.Data!) is not null || Datasets.IsToy(s.Data!) ? dataset.Name : Path.GetFullPath(s.Data!),
+                Preprocessing = dataset.IsImages ? "dequantize" : "none",
+                Bits = dataset.Dequantization?.Bits ?? 8,
+                ClassNames = [.. dataset.ClassNames],
+            },
+            Training = new TrainingSettings
+            {
+                Batch = s.Batch,
+                LearningRate = s.LearningRate,
+                Warmup = s.Warmup,
+                Clip = s.Clip,
+                Seed = s.Seed,
+                Epochs = noLength ? 1 : s.Epochs,
+                Steps = s.Steps,
+                Minutes = s.Minutes,
+                CheckpointEvery = s.CheckpointEvery,
+                TestSize = s.TestSize,
+                TrainSize = s.TrainSize,
+                LogEvery = s.LogEvery,
+            },
+        };
+    }
+}

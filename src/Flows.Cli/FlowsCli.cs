@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Flows.Cli.Commands.Data;
+using Flows.Cli.Commands.Decode;
+using Flows.Cli.Commands.Encode;
+using Flows.Cli.Commands.Eval;
+using Flows.Cli.Commands.Interpolate;
+using Flows.Cli.Commands.Manipulate;
+using Flows.Cli.Commands.Sample;
+using Flows.Cli.Commands.Train;
+
+namespace Flows.Cli;
+
+/// <summary>The <c>flows</c> command: the root command and its verbs, one folder per verb under Commands/.</summary>
+internal static class FlowsCli
+{
+    /// <summary>
+    /// The verbs, in the order help lists them. A new verb is a <c>Commands/Verb/VerbCommand.Create()</c>
+    /// added here (or passed to <see cref="CreateRootCommand"/> as an extra).
+    /// </summary>
+    public static IEnumerable<Command> Verbs()
+    {
+        yield return DataCommand.Create();
+        yield return TrainCommand.Create();
+        yield return EvalCommand.Create();
+        yield return SampleCommand.Create();
+        yield return InterpolateCommand.Create();
+        yield return ManipulateCommand.Create();
+        yield return EncodeCommand.Create();
+        yield return DecodeCommand.Create();
+        yield return Commands.Bench.BenchCommand.Create();
+    }
+
+    public static RootCommand CreateRootCommand(params Command[] extraVerbs)
+    {
+        var root = new RootCommand("flows: normalizing flows (NICE, RealNVP, Glow) — train, evaluate, sample, encode and decode.") { HelpName = "flows" };
+        foreach (var verb in Verbs())
+        {
+            root.Subcommands.Add(verb);
+        }
+
+        foreach (var verb in extraVerbs)
+        {
+            root.Subcommands.Add(verb);
+        }
+
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        return CreateRootCommand().Parse(args).Invoke(config);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Text.Json;
+using Flows.IO;
+using Flows.Models;
+using Flows.Optim;
+
+namespace Flows.Training;
+
+/// <summary>
+/// A checkpoint folder: <c>config.json</c> (architecture, data and preprocessing, training settings),
+/// <c>model.safetensors</c> (every parameter and buffer under its dotted name), <c>optimizer.safetensors</c>
+/// (the optimizer's named state) and <c>state.json</c> (step, noise generator, time). A save writes a
+/// new folder beside the old one and swaps the two with renames, so a reader sees either the old or the
+/// new checkpoint, never a mixture.
+/// </summary>
+public static class Checkpoint
+{
+    public const string ConfigFile = "config.json";
+    public const string ModelFile = "model.safetensors";
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string StateFile = "state.json";
+
+    /// <summary>The name of the checkpoint folder inside a run folder.</summary>
+    public const string FolderName = "checkpoint";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes a checkpoint into <paramref name="folder"/>, replacing what was there.</summary>
+    public static void Save(string folder, RunConfig config, FlowModel model, Optimizer? optimizer, TrainingState? state)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(model);
+        string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(folder));
+        string temp = $"{full}.tmp-{Environment.ProcessId}";
+        string old = $"{full}.old-{Environment.ProcessId}";
+        if (Directory.Exists(temp))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+
+        Directory.CreateDirectory(temp);
+        AtomicFile.WriteAllText(Path.Combine(temp, ConfigFile), config.ToJson());
+        AtomicFile.Write(Path.Combine(temp, ModelFile), s => SafeTensors.Write(s, ModelTensors(model), Metadata("model")));
+        if (optimizer is not null)
+        {
+            AtomicFile.Write(Path.Combine(temp, OptimizerFile), s => SafeTensors.Write(s, optimizer.NamedState(), Metadata("optimizer")));
+        }
+
+        if (state is not null)
+        {
+            AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json));
+        }
+
+        if (Directory.Exists(full))
+        {
+            Directory.Move(full, old);
+        }
+
+        Directory.Move(temp, full);
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint folder meant by <paramref name="path"/>: the folder itself if it holds a config,
+    /// else its <c>checkpoint</c> subfolder (a run folder); a save interrupted between its two renames is
+    /// recovered from the previous checkpoint.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No checkpoint is there.</exception>
+    public static string Resolve(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(path));
+        foreach (string candidate in new[] { full, Path.Combine(full, FolderName) })
+        {
+            if (IsCheckpoint(candidate))
+            {
+                return candidate;
+            }
+
+            string? parent = Path.GetDirectoryName(candidate);
+            if (parent is not null && Directory.Exists(parent))
+            {
+                foreach (string orphan in Directory.GetDirectories(parent, Path.GetFileName(candidate) + ".old-*"))
+                {
+                    if (IsCheckpoint(orphan))
+                    {
+                        return orphan;
+                    }
+                }
+            }
+        }
+
+        throw new FileNotFoundException($"No checkpoint at '{path}': expected {ConfigFile} and {ModelFile} there or in its '{FolderName}' folder.");
+    }
+
+    private static bool IsCheckpoint(string folder)
+        => File.Exists(Path.Combine(folder, ConfigFile)) && File.Exists(Path.Combine(folder, ModelFile));
+
+    public static RunConfig ReadConfig(string folder)
+    {
+        string path = Path.Combine(folder, ConfigFile);
+        return RunConfig.FromJson(File.ReadAllText(path), path);
+    }
+
+    public static TrainingState ReadState(string folder)
+    {
+        string path = Path.Combine(folder, StateFile);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is missing: this checkpoint cannot be resumed (it has no training state).");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not valid training state: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Builds the model of a checkpoint and loads its parameters and buffers.</summary>
+    public static (FlowModel Model, RunConfig Config) Open(string path)
+    {
+        string folder = Resolve(path);
+        var config = ReadConfig(folder);
+        var model = ModelFactory.Create(config.Model);
+        LoadModel(folder, model);
+        return (model, config);
+    }
+
+    /// <summary>Copies every parameter and buffer from <c>model.safetensors</c>; names and shapes must match exactly.</summary>
+    public static void LoadModel(string folder, FlowModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        string path = Path.Combine(folder, ModelFile);
+        var tensors = ReadTensors(path);
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, value) in ModelTensors(model))
+        {
+            expected.Add(name);
+            if (!tensors.TryGetValue(name, out var source))
+            {
+                throw new InvalidDataException($"{path} has no tensor '{name}' (the configuration's model needs it).");
+            }
+
+            if (!source.SameShape(value))
+            {
+                throw new InvalidDataException($"{path}: '{name}' has shape {Tensor.FormatShape(source.Shape)}, the model expects {Tensor.FormatShape(value.Shape)}.");
+            }
+
+            source.Span.CopyTo(value.Span);
+        }
+
+        foreach (string name in tensors.Keys)
+        {
+            if (!expected.Contains(name))
+            {
+                throw new InvalidDataException($"{path} holds '{name}', which the configuration's model does not have.");
+            }
+        }
+    }
+
+    public static void LoadOptimizer(string folder, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        string path = Path.Combine(folder, OptimizerFile);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is missing: this checkpoint cannot be resumed (it has no optimizer state).");
+        }
+
+        try
+        {
+            optimizer.LoadState(ReadTensors(path));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Parameters, then buffers, with their dotted names: what <c>model.safetensors</c> holds.</summary>
+    public static IEnumerable<(string Name, Tensor Value)> ModelTensors(FlowModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            yield return (name, p.Value);
+        }
+
+        foreach (var b in model.NamedBuffers())
+        {
+            yield return b;
+        }
+    }
+
+    private static IReadOnlyDictionary<string, Tensor> ReadTensors(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is missing.", path);
+        }
+
+        return SafeTensors.Read(path);
+    }
+
+    private static Dictionary<string, string> Metadata(string content) => new() { ["format"] = "flows-checkpoint/1", ["content"] = content };
+}

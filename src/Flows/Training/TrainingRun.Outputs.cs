@@ -1,0 +1,74 @@
+using Flows.Data;
+using Flows.IO;
+
+namespace Flows.Training;
+
+/// <summary>The files a run writes besides its steps: evaluations, pictures, the curve and checkpoints.</summary>
+public sealed partial class TrainingRun
+{
+    /// <summary>Seed of every picture's samples, so pictures of successive epochs show the same noise.</summary>
+    public const ulong PictureSeed = 7;
+
+    public string MetricsPath => Path.Combine(Folder, "metrics.jsonl");
+
+    public string CurvePath => Path.Combine(Folder, "curve.svg");
+
+    public string SamplesFolder => Path.Combine(Folder, "samples");
+
+    private EvalResult EvaluateAndPicture(ITrainingObserver observer, string pictureName)
+    {
+        var settings = Config.Training;
+        var result = Evaluator.Evaluate(Model, Dataset.Test, _trainer.Objective, Math.Max(settings.Batch, 100), Evaluator.DefaultNoiseSeed, settings.TestSize);
+        double epochs = (double)StepCount / _trainer.Order.BatchesPerEpoch;
+        _metrics.Append(new MetricsRecord
+        {
+            Kind = "test",
+            Step = StepCount,
+            Epoch = epochs,
+            Metric = _trainer.Objective.Name,
+            Value = result.Metric,
+            ElapsedSeconds = _elapsedBefore,
+            Count = result.Count,
+        });
+        observer.Evaluated(StepCount, epochs, result);
+        string picture = Path.Combine(SamplesFolder, pictureName + ".png");
+        PngWriter.Save(Picture(), picture);
+        AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}"));
+        observer.Message($"Wrote {picture} and {CurvePath}.");
+        return result;
+    }
+
+    private void WriteFinalPicture()
+    {
+        PngWriter.Save(Picture(), Path.Combine(SamplesFolder, "final.png"));
+        AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}"));
+    }
+
+    private RasterImage Picture()
+    {
+        var settings = Config.Training;
+        if (Dataset.Dequantization is { } dq)
+        {
+            return Pictures.SampleGrid(Model, dq, settings.SampleCount, settings.SampleTemperature, PictureSeed);
+        }
+
+        if (Dataset.Test is PointSplit points && Model.Dimensions == 2)
+        {
+            return Pictures.PointPanels(Model, points, PictureSeed);
+        }
+
+        throw new InvalidOperationException($"No picture for data of shape {Tensor.FormatShape(Dataset.SampleShape)}.");
+    }
+
+    private void Save(double trainSeconds)
+    {
+        var state = new TrainingState
+        {
+            Step = StepCount,
+            NoiseState = _trainer.Noise.State,
+            ElapsedSeconds = _elapsedBefore + trainSeconds,
+            EvaluatedEpochs = _evaluatedEpochs,
+        };
+        Checkpoint.Save(CheckpointFolder, Config, Model, Optimizer, state);
+    }
+}

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using Flows.Data;
+using Flows.IO;
+using Flows.Kernels;
+using Flows.Models;
+using Flows.Optim;
+
+namespace Flows.Training;
+
+/// <summary>
+/// A training run in an output folder: steps until the length in steps, epochs or minutes is reached;
+/// at each epoch end a test evaluation, a sample picture (samples/epoch-NNN.png), metrics.jsonl lines and
+/// curve.svg; checkpoints (checkpoint/) at intervals, at epoch ends and at the end. A resumed run
+/// continues bit for bit: same parameters, optimizer state, noise generator and step.
+/// </summary>
+public sealed partial class TrainingRun
+{
+    private readonly Trainer _trainer;
+    private readonly MetricsLog _metrics;
+    private double _elapsedBefore;
+    private int _evaluatedEpochs;
+
+    private TrainingRun(string folder, RunConfig config, Dataset dataset, FlowModel model, Trainer trainer, MetricsLog metrics)
+    {
+        Folder = folder;
+        Config = config;
+        Dataset = dataset;
+        Model = model;
+        _trainer = trainer;
+        _metrics = metrics;
+    }
+
+    /// <summary>The output folder.</summary>
+    public string Folder { get; }
+
+    public RunConfig Config { get; }
+
+    public Dataset Dataset { get; }
+
+    public FlowModel Model { get; }
+
+    public Optimizer Optimizer => _trainer.Optimizer;
+
+    public long StepCount => _trainer.StepCount;
+
+    public string CheckpointFolder => Path.Combine(Folder, Checkpoint.FolderName);
+
+    /// <summary>A new run of <paramref name="config"/> on <paramref name="dataset"/> in <paramref name="folder"/>, which must not hold a run already.</summary>
+    public static TrainingRun Create(string folder, RunConfig config, Dataset dataset)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (File.Exists(Path.Combine(folder, Checkpoint.FolderName, Checkpoint.ConfigFile)))
+        {
+            throw new InvalidOperationException($"{folder} already holds a run; continue it with --resume {folder}, or choose another output folder.");
+        }
+
+        Directory.CreateDirectory(folder);
+        var model = ModelFactory.Create(config.Model);
+        var trainer = CreateTrainer(config, dataset, model);
+        File.Delete(Path.Combine(folder, "metrics.jsonl"));
+        AtomicFile.WriteAllText(Path.Combine(folder, Checkpoint.ConfigFile), config.ToJson());
+        return new TrainingRun(folder, config, dataset, model, trainer, new MetricsLog(Path.Combine(folder, "metrics.jsonl")));
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="folder"/> from its checkpoint; <paramref name="length"/>, if
+    /// given, replaces the saved length (epochs, steps, minutes) and nothing else.
+    /// </summary>
+    public static TrainingRun Resume(string folder, Dataset dataset, (double? Epochs, long? Steps, double? Minutes)? length = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        string ckpt = Checkpoint.Resolve(Path.Combine(folder, Checkpoint.FolderName));
+        var config = Checkpoint.ReadConfig(ckpt);
+        if (length is { } l)
+        {
+            config = config with { Training = config.Training with { Epochs = l.Epochs, Steps = l.Steps, Minutes = l.Minutes } };
+        }
+
+        var state = Checkpoint.ReadState(ckpt);
+        var model = ModelFactory.Create(config.Model);
+        Checkpoint.LoadModel(ckpt, model);
+        var trainer = CreateTrainer(config, dataset, model);
+        Checkpoint.LoadOptimizer(ckpt, trainer.Optimizer);
+        trainer.Noise.State = state.NoiseState;
+        trainer.StepCount = state.Step;
+        var run = new TrainingRun(folder, config, dataset, model, trainer, MetricsLog.Resume(Path.Combine(folder, "metrics.jsonl"), state.Step))
+        {
+            _elapsedBefore = state.ElapsedSeconds,
+            _evaluatedEpochs = state.EvaluatedEpochs,
+        };
+        return run;
+    }
+
+    /// <summary>Trains until the length is reached or <paramref name="cancellation"/> fires, then evaluates and saves.</summary>
+    public TrainingOutcome Run(ITrainingObserver observer, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var settings = Config.Training;
+        int perEpoch = _trainer.Order.BatchesPerEpoch;
+        long? stepLimit = StepLimit(settings, perEpoch);
+        observer.Started(new TrainingPlan(StepCount, stepLimit, perEpoch, Model.ParameterCount(), _trainer.Objective.Name, settings.Minutes));
+        var clock = Stopwatch.StartNew();
+        double trainSeconds = 0;
+        long windowSteps = 0;
+        double windowSeconds = 0;
+        bool cancelled = false;
+        EvalResult? last = null;
+        long lastEvalStep = -1;
+        while (true)
+        {
+            double elapsed = _elapsedBefore + trainSeconds;
+            if ((stepLimit is { } s && StepCount >= s) || (settings.Minutes is { } m && elapsed >= m * 60))
+            {
+                break;
+            }
+
+            if (cancellation.IsCancellationRequested)
+            {
+                cancelled = true;
+                observer.Message($"Stopping at step {StepCount}: cancelled.");
+                break;
+            }
+
+            long t0 = Stopwatch.GetTimestamp();
+            var result = _trainer.Step();
+            double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            trainSeconds += dt;
+            windowSeconds += dt;
+            windowSteps++;
+            double rate = windowSteps * settings.Batch / Math.Max(windowSeconds, 1e-9);
+            _metrics.Append(new MetricsRecord
+            {
+                Kind = "train",
+                Step = result.Step,
+                Epoch = (double)result.Step / perEpoch,
+                Metric = _trainer.Objective.Name,
+                Value = result.Loss,
+                LearningRate = result.LearningRate,
+                ExamplesPerSecond = rate,
+                GradientNorm = double.IsNaN(result.GradientNorm) ? null : result.GradientNorm,
+                ElapsedSeconds = _elapsedBefore + trainSeconds,
+            });
+            observer.Stepped(result, rate, Remaining(stepLimit, settings.Minutes, _elapsedBefore + trainSeconds, rate / settings.Batch));
+            if (windowSteps >= 20)
+            {
+                windowSteps = 0;
+                windowSeconds = 0;
+            }
+
+            if (StepCount % perEpoch == 0 && StepCount / perEpoch > _evaluatedEpochs)
+            {
+                _evaluatedEpochs = (int)(StepCount / perEpoch);
+                last = EvaluateAndPicture(observer, $"epoch-{_evaluatedEpochs:D3}");
+                lastEvalStep = StepCount;
+                Save(trainSeconds);
+            }
+            else if (settings.CheckpointEvery > 0 && StepCount % settings.CheckpointEvery == 0)
+            {
+                Save(trainSeconds);
+            }
+        }
+
+        if (lastEvalStep != StepCount)
+        {
+            last = EvaluateAndPicture(observer, "final");
+        }
+        else
+        {
+            WriteFinalPicture();
+        }
+
+        Save(trainSeconds);
+        observer.Message($"Checkpoint: {CheckpointFolder} (step {StepCount}, {clock.Elapsed.TotalSeconds:0.0} s this session).");
+        return new TrainingOutcome(StepCount, last!.Value, cancelled, CheckpointFolder);
+    }
+
+    /// <summary>The step the settings stop at (the smaller of --steps and --epochs), or null if only minutes limit the run.</summary>
+    public static long? StepLimit(TrainingSettings settings, int batchesPerEpoch)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        long? limit = settings.Steps;
+        if (settings.Epochs is { } e)
+        {
+            long fromEpochs = (long)Math.Ceiling(e * batchesPerEpoch);
+            limit = limit is { } l ? Math.Min(l, fromEpochs) : fromEpochs;
+        }
+
+        return limit;
+    }
+
+    private TimeSpan? Remaining(long? stepLimit, double? minutes, double elapsed, double stepsPerSecond)
+    {
+        TimeSpan? left = null;
+        if (stepLimit is { } s && stepsPerSecond > 0)
+        {
+            left = TimeSpan.FromSeconds(Math.Max(0, s - StepCount) / stepsPerSecond);
+        }
+
+        if (minutes is { } m)
+        {
+            var byTime = TimeSpan.FromSeconds(Math.Max(0, (m * 60) - elapsed));
+            left = left is { } l && l < byTime ? l : byTime;
+        }
+
+        return left;
+    }
+
+    private static Trainer CreateTrainer(RunConfig config, Dataset dataset, FlowModel model)
+    {
+        var s = config.Training;
+        var train = dataset.Train;
+        var optimizer = new Adam(model.NamedParameters(), s.LearningRate);
+        var schedule = new LinearWarmup(s.LearningRate, s.Warmup);
+        int count = s.TrainSize is { } n ? Math.Min(n, train.Count) : train.Count;
+        var order = new BatchOrder(count, s.Batch, s.Seed);
+        return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip);
+    }
+}

@@ -1,0 +1,114 @@
+using Flows.Autodiff;
+using Flows.Data;
+using Flows.IO;
+using Flows.Training;
+
+namespace Flows.Tests.Training;
+
+public class TrainingRunTests
+{
+    private static RunConfig Config(long steps) => new()
+    {
+        Model = new ModelConfig { Kind = "glow", DataShape = [2], StepsPerLevel = 2, Hidden = 16, HiddenLayers = 1, Seed = 3 },
+        Data = new DataConfig { Name = "moons", Preprocessing = "none" },
+        Training = new TrainingSettings
+        {
+            Batch = 32, LearningRate = 3e-3, Warmup = 5, Clip = 50, Seed = 4, Steps = steps, CheckpointEvery = 3,
+            TrainSize = 128, TestSize = 200, SampleCount = 16,
+        },
+    };
+
+    private static string TempFolder() => Directory.CreateTempSubdirectory("flows-run-").FullName;
+
+    [Fact]
+    public void TwoNStepsEqualNStepsResumedForNMoreBitForBit()
+    {
+        var data = Datasets.Open("moons");
+        string straight = TempFolder(), split = TempFolder();
+        TrainingRun.Create(straight, Config(14), data).Run(new SilentObserver());
+        TrainingRun.Create(split, Config(7), data).Run(new SilentObserver());
+        var resumed = TrainingRun.Resume(split, data, (null, 14, null));
+        Assert.Equal(7, resumed.StepCount);
+        resumed.Run(new SilentObserver());
+
+        foreach (string file in new[] { Checkpoint.ModelFile, Checkpoint.OptimizerFile })
+        {
+            var a = SafeTensors.Read(Path.Combine(straight, Checkpoint.FolderName, file));
+            var b = SafeTensors.Read(Path.Combine(split, Checkpoint.FolderName, file));
+            Assert.Equal(a.Count, b.Count);
+            foreach (var (name, t) in a)
+            {
+                Assert.True(t.Span.SequenceEqual(b[name].Span), $"{file}: {name} differs after resume.");
+            }
+        }
+
+        Assert.Equal(Checkpoint.ReadState(Path.Combine(straight, Checkpoint.FolderName)).NoiseState, Checkpoint.ReadState(Path.Combine(split, Checkpoint.FolderName)).NoiseState);
+        // The metrics log continues too: one train line per step, no duplicates after the resume.
+        var steps = File.ReadAllLines(Path.Combine(split, "metrics.jsonl")).Count(l => l.Contains("\"kind\":\"train\"", StringComparison.Ordinal));
+        Assert.Equal(14, steps);
+        Directory.Delete(straight, true);
+        Directory.Delete(split, true);
+    }
+
+    [Fact]
+    public void TrainingLowersTheTestLossAndWritesEveryOutput()
+    {
+        var data = Datasets.Open("moons");
+        string folder = TempFolder();
+        var run = TrainingRun.Create(folder, Config(40), data);
+        var before = Evaluator.Evaluate(run.Model, data.Test, Objective.For(data), limit: 200);
+        var outcome = run.Run(new SilentObserver());
+        Assert.True(outcome.Test.Metric < before.Metric - 0.2, $"test nll {before.Metric} -> {outcome.Test.Metric}");
+        Assert.True(File.Exists(Path.Combine(folder, "curve.svg")));
+        Assert.True(File.Exists(Path.Combine(folder, "samples", "epoch-001.png")));
+        Assert.True(File.Exists(Path.Combine(folder, "samples", "epoch-010.png")));
+        Assert.Equal(new[] { Path.Combine(folder, "checkpoint") }, Directory.GetDirectories(folder, "checkpoint*"));
+
+        // Save → load gives the same log-likelihood.
+        var (loaded, config) = Checkpoint.Open(folder);
+        Assert.Equal("moons", config.Data.Name);
+        var x = Variable.Constant(data.Test.Batch([0, 1, 2, 3, 4], null));
+        run.Model.Training = false;
+        using (Autograd.NoGrad())
+        {
+            Assert.Equal(run.Model.LogProb(x).Value.ToArray(), loaded.LogProb(x).Value.ToArray());
+        }
+
+        Directory.Delete(folder, true);
+    }
+
+    [Fact]
+    public void ACheckpointWithAMissingOrExtraTensorIsRejectedByName()
+    {
+        var data = Datasets.Open("moons");
+        string folder = TempFolder();
+        TrainingRun.Create(folder, Config(2), data).Run(new SilentObserver());
+        string ckpt = Path.Combine(folder, Checkpoint.FolderName);
+        var tensors = SafeTensors.Read(Path.Combine(ckpt, Checkpoint.ModelFile));
+        string first = tensors.Keys.First();
+        SafeTensors.Write(Path.Combine(ckpt, Checkpoint.ModelFile), tensors.Where(t => t.Key != first).Select(t => (t.Key, t.Value)));
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Open(folder));
+        Assert.Contains(first, e.Message);
+        SafeTensors.Write(Path.Combine(ckpt, Checkpoint.ModelFile), tensors.Select(t => (t.Key, t.Value)).Append(("stray.weight", Tensor.Zeros(1))));
+        Assert.Contains("stray.weight", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(folder)).Message);
+        Assert.Throws<InvalidOperationException>(() => TrainingRun.Create(folder, Config(2), data));
+        Directory.Delete(folder, true);
+    }
+
+    private sealed class SilentObserver : ITrainingObserver
+    {
+        public void Started(TrainingPlan plan)
+        {
+        }
+
+        public void Stepped(StepResult result, double examplesPerSecond, TimeSpan? remaining)
+            => Assert.True(double.IsFinite(result.Loss));
+
+        public void Evaluated(long stepNumber, double epochs, EvalResult result)
+            => Assert.True(double.IsFinite(result.Metric));
+
+        public void Message(string text)
+        {
+        }
+    }
+}

@@ -20,18 +20,14 @@ public static partial class Conv2d
         const int mr = Gemm.Avx512MR;
         int k = g.PatchLength, co = g.OutChannels, ci = g.InChannels, span = layout.SpanLength;
         int rowsPadded = (co + mr - 1) / mr * mr;
-        int planes = g.Batch * ci;
-        float[] padded = ArrayPool<float>.Shared.Rent(checked((planes * layout.Slot) + 16));
         float[] packed = ArrayPool<float>.Shared.Rent((rowsPadded * k) + 16);
         int[] offsets = ArrayPool<int>.Shared.Rent(k);
         try
         {
-            fixed (float* xSource = x, wSource = w, ySource = y, paddedBase = padded, packedBase = packed)
+            fixed (float* xSource = x, wSource = w, ySource = y, packedBase = packed)
             fixed (int* offsetBase = offsets)
             {
-                float* xp = Align64(paddedBase), aPack = Align64(packedBase);
-                PadParallel(layout, xSource, xp, planes);
-
+                float* aPack = Align64(packedBase);
                 var panel = new DensePanelA(wSource, k, trans: false);
                 for (int pc = 0; pc < k; pc += WindowKC)
                 {
@@ -53,14 +49,16 @@ public static partial class Conv2d
                     }
                 }
 
-                nint xa = (nint)xp, aa = (nint)aPack, ya = (nint)ySource, oa = (nint)offsetBase;
+                nint xa = (nint)xSource, aa = (nint)aPack, ya = (nint)ySource, oa = (nint)offsetBase;
                 Parallelism.For(g.Batch, n =>
                 {
-                    float[] spans = ArrayPool<float>.Shared.Rent((co * span) + 16);
-                    fixed (float* spanBase = spans)
+                    // Each image is padded into an L2-sized scratch right before use.
+                    float[] scratch = ArrayPool<float>.Shared.Rent((co * span) + (ci * layout.Slot) + 32);
+                    fixed (float* scratchBase = scratch)
                     {
-                        float* cs = Align64(spanBase);
-                        float* xImage = (float*)xa + ((long)n * ci * layout.Slot);
+                        float* cs = Align64(scratchBase);
+                        float* xImage = Align64(cs + ((long)co * span));
+                        layout.Pad((float*)xa + ((long)n * ci * g.Plane), xImage, 0, ci);
                         for (int pc = 0; pc < k; pc += WindowKC)
                         {
                             int kc = Math.Min(WindowKC, k - pc);
@@ -81,13 +79,12 @@ public static partial class Conv2d
                         layout.Unpad(cs, span, (float*)ya + ((long)n * co * g.Plane), co);
                     }
 
-                    ArrayPool<float>.Shared.Return(spans);
+                    ArrayPool<float>.Shared.Return(scratch);
                 });
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(padded);
             ArrayPool<float>.Shared.Return(packed);
             ArrayPool<int>.Shared.Return(offsets);
         }

@@ -103,7 +103,14 @@ public static partial class Conv2d
 
         if (path == ConvPath.Window)
         {
-            WindowWeightGradient(g, x, dy, dw);
+            if (g.KernelHeight == 1 && g.KernelWidth == 1)
+            {
+                PointwiseWeightGradient(g, x, dy, dw);
+            }
+            else
+            {
+                WindowWeightGradient(g, x, dy, dw);
+            }
         }
         else
         {

@@ -27,7 +27,10 @@ public sealed record GlowConfig
     /// <summary>Learned per-channel mean and log-std of the top latent (Glow's learn_top).</summary>
     public bool LearnedTopPrior { get; init; }
 
-    /// <summary>Number of classes for a class-conditional top prior (Glow's y-conditioning); 0 for none.</summary>
+    /// <summary>
+    /// Number of classes for a class-conditional top prior (Glow's y-conditioning, a learned linear map of the
+    /// one-hot label whose bias is itself a learned top prior; takes precedence over <see cref="LearnedTopPrior"/>); 0 for none.
+    /// </summary>
     public int Classes { get; init; }
 
     /// <summary>

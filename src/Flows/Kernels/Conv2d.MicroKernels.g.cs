@@ -1457,6 +1457,555 @@ public static partial class Conv2d
         (Vector512.Load(c + (11 * ldc) + 16) + c111).Store(c + (11 * ldc) + 16);
     }
 
+    /// <summary>Columns of the wide window tile for a sliver of <paramref name="rows"/> ≤ 6 rows (about 24 accumulators), or 0.</summary>
+    private static int WideWindowWidth(int rows) => rows switch
+    {
+        1 => 128,
+        2 => 128,
+        3 => 128,
+        4 => 96,
+        5 => 64,
+        6 => 64,
+        _ => 0,
+    };
+
+    /// <summary>Window tiles for few output channels: wider in columns so each B load still feeds enough FMAs.</summary>
+    private static unsafe void Avx512WideWindowTile(int rows, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        switch (rows)
+        {
+            case 1:
+                Avx512WindowTile1x128(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 2:
+                Avx512WindowTile2x128(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 3:
+                Avx512WindowTile3x128(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 4:
+                Avx512WindowTile4x96(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 5:
+                Avx512WindowTile5x64(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 6:
+                Avx512WindowTile6x64(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(rows));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile1x128(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var b6 = Vector512.Load(b + 96);
+            var b7 = Vector512.Load(b + 112);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b6, c06);
+            c07 = Avx512F.FusedMultiplyAdd(a0, b7, c07);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c06.Store(c + (0 * ldc) + 96);
+            c07.Store(c + (0 * ldc) + 112);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
+        (Vector512.Load(c + (0 * ldc) + 112) + c07).Store(c + (0 * ldc) + 112);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile2x128(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default, c17 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var b6 = Vector512.Load(b + 96);
+            var b7 = Vector512.Load(b + 112);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b6, c06);
+            c07 = Avx512F.FusedMultiplyAdd(a0, b7, c07);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            c16 = Avx512F.FusedMultiplyAdd(a1, b6, c16);
+            c17 = Avx512F.FusedMultiplyAdd(a1, b7, c17);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c06.Store(c + (0 * ldc) + 96);
+            c07.Store(c + (0 * ldc) + 112);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            c16.Store(c + (1 * ldc) + 96);
+            c17.Store(c + (1 * ldc) + 112);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
+        (Vector512.Load(c + (0 * ldc) + 112) + c07).Store(c + (0 * ldc) + 112);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc) + 96) + c16).Store(c + (1 * ldc) + 96);
+        (Vector512.Load(c + (1 * ldc) + 112) + c17).Store(c + (1 * ldc) + 112);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile3x128(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default, c17 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default, c26 = default, c27 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var b6 = Vector512.Load(b + 96);
+            var b7 = Vector512.Load(b + 112);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b6, c06);
+            c07 = Avx512F.FusedMultiplyAdd(a0, b7, c07);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            c16 = Avx512F.FusedMultiplyAdd(a1, b6, c16);
+            c17 = Avx512F.FusedMultiplyAdd(a1, b7, c17);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            c24 = Avx512F.FusedMultiplyAdd(a2, b4, c24);
+            c25 = Avx512F.FusedMultiplyAdd(a2, b5, c25);
+            c26 = Avx512F.FusedMultiplyAdd(a2, b6, c26);
+            c27 = Avx512F.FusedMultiplyAdd(a2, b7, c27);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c06.Store(c + (0 * ldc) + 96);
+            c07.Store(c + (0 * ldc) + 112);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            c16.Store(c + (1 * ldc) + 96);
+            c17.Store(c + (1 * ldc) + 112);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c24.Store(c + (2 * ldc) + 64);
+            c25.Store(c + (2 * ldc) + 80);
+            c26.Store(c + (2 * ldc) + 96);
+            c27.Store(c + (2 * ldc) + 112);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
+        (Vector512.Load(c + (0 * ldc) + 112) + c07).Store(c + (0 * ldc) + 112);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc) + 96) + c16).Store(c + (1 * ldc) + 96);
+        (Vector512.Load(c + (1 * ldc) + 112) + c17).Store(c + (1 * ldc) + 112);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc) + 64) + c24).Store(c + (2 * ldc) + 64);
+        (Vector512.Load(c + (2 * ldc) + 80) + c25).Store(c + (2 * ldc) + 80);
+        (Vector512.Load(c + (2 * ldc) + 96) + c26).Store(c + (2 * ldc) + 96);
+        (Vector512.Load(c + (2 * ldc) + 112) + c27).Store(c + (2 * ldc) + 112);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile4x96(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default, c30 = default, c31 = default, c32 = default, c33 = default, c34 = default, c35 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            c24 = Avx512F.FusedMultiplyAdd(a2, b4, c24);
+            c25 = Avx512F.FusedMultiplyAdd(a2, b5, c25);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            c33 = Avx512F.FusedMultiplyAdd(a3, b3, c33);
+            c34 = Avx512F.FusedMultiplyAdd(a3, b4, c34);
+            c35 = Avx512F.FusedMultiplyAdd(a3, b5, c35);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c24.Store(c + (2 * ldc) + 64);
+            c25.Store(c + (2 * ldc) + 80);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c33.Store(c + (3 * ldc) + 48);
+            c34.Store(c + (3 * ldc) + 64);
+            c35.Store(c + (3 * ldc) + 80);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc) + 64) + c24).Store(c + (2 * ldc) + 64);
+        (Vector512.Load(c + (2 * ldc) + 80) + c25).Store(c + (2 * ldc) + 80);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc) + 48) + c33).Store(c + (3 * ldc) + 48);
+        (Vector512.Load(c + (3 * ldc) + 64) + c34).Store(c + (3 * ldc) + 64);
+        (Vector512.Load(c + (3 * ldc) + 80) + c35).Store(c + (3 * ldc) + 80);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile5x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default, c40 = default, c41 = default, c42 = default, c43 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            c33 = Avx512F.FusedMultiplyAdd(a3, b3, c33);
+            var a4 = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            c42 = Avx512F.FusedMultiplyAdd(a4, b2, c42);
+            c43 = Avx512F.FusedMultiplyAdd(a4, b3, c43);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c33.Store(c + (3 * ldc) + 48);
+            c40.Store(c + (4 * ldc));
+            c41.Store(c + (4 * ldc) + 16);
+            c42.Store(c + (4 * ldc) + 32);
+            c43.Store(c + (4 * ldc) + 48);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc) + 48) + c33).Store(c + (3 * ldc) + 48);
+        (Vector512.Load(c + (4 * ldc)) + c40).Store(c + (4 * ldc));
+        (Vector512.Load(c + (4 * ldc) + 16) + c41).Store(c + (4 * ldc) + 16);
+        (Vector512.Load(c + (4 * ldc) + 32) + c42).Store(c + (4 * ldc) + 32);
+        (Vector512.Load(c + (4 * ldc) + 48) + c43).Store(c + (4 * ldc) + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile6x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default, c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            c33 = Avx512F.FusedMultiplyAdd(a3, b3, c33);
+            var a4 = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            c42 = Avx512F.FusedMultiplyAdd(a4, b2, c42);
+            c43 = Avx512F.FusedMultiplyAdd(a4, b3, c43);
+            var a5 = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
+            c52 = Avx512F.FusedMultiplyAdd(a5, b2, c52);
+            c53 = Avx512F.FusedMultiplyAdd(a5, b3, c53);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c33.Store(c + (3 * ldc) + 48);
+            c40.Store(c + (4 * ldc));
+            c41.Store(c + (4 * ldc) + 16);
+            c42.Store(c + (4 * ldc) + 32);
+            c43.Store(c + (4 * ldc) + 48);
+            c50.Store(c + (5 * ldc));
+            c51.Store(c + (5 * ldc) + 16);
+            c52.Store(c + (5 * ldc) + 32);
+            c53.Store(c + (5 * ldc) + 48);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc) + 48) + c33).Store(c + (3 * ldc) + 48);
+        (Vector512.Load(c + (4 * ldc)) + c40).Store(c + (4 * ldc));
+        (Vector512.Load(c + (4 * ldc) + 16) + c41).Store(c + (4 * ldc) + 16);
+        (Vector512.Load(c + (4 * ldc) + 32) + c42).Store(c + (4 * ldc) + 32);
+        (Vector512.Load(c + (4 * ldc) + 48) + c43).Store(c + (4 * ldc) + 48);
+        (Vector512.Load(c + (5 * ldc)) + c50).Store(c + (5 * ldc));
+        (Vector512.Load(c + (5 * ldc) + 16) + c51).Store(c + (5 * ldc) + 16);
+        (Vector512.Load(c + (5 * ldc) + 32) + c52).Store(c + (5 * ldc) + 32);
+        (Vector512.Load(c + (5 * ldc) + 48) + c53).Store(c + (5 * ldc) + 48);
+    }
+
     /// <summary>
     /// 4×6 dot products accumulated lane-wise: acc[i·6 + j] += a_i[t]·b_j[t] over t in vectors of 16, for
     /// <c>images</c> images (row pointers advance by the image strides). Lanes are summed later in a fixed order.

@@ -64,7 +64,14 @@ public static partial class Conv2d
                             int kc = Math.Min(WindowKC, k - pc);
                             float* block = (float*)aa + ((long)rowsPadded * pc);
                             int* tapOffsets = (int*)oa + pc;
-                            for (int t0 = 0; t0 < span; t0 += 32)
+                            int t0 = 0;
+                            int wide = co <= mr ? WideWindowWidth(co) : 0;
+                            for (; wide > 0 && t0 + wide <= span; t0 += wide)
+                            {
+                                Avx512WideWindowTile(co, kc, block, xImage + t0, tapOffsets, cs + t0, span, overwrite: pc == 0);
+                            }
+
+                            for (; t0 < span; t0 += 32)
                             {
                                 // The span is a multiple of 16, so the last tile is 16 or 32 wide and never reads past it.
                                 int width = Math.Min(32, span - t0);
@@ -88,24 +95,6 @@ public static partial class Conv2d
             ArrayPool<float>.Shared.Return(packed);
             ArrayPool<int>.Shared.Return(offsets);
         }
-    }
-
-    /// <summary>Pads <paramref name="planes"/> planes in chunks fixed by the data size.</summary>
-    private static unsafe void PadParallel(PaddedPlanes layout, float* source, float* slots, int planes)
-    {
-        int chunks = Math.Min(planes, Parallelism.ChunkCount((long)planes * layout.Slot, 1 << 16));
-        if (chunks <= 1)
-        {
-            layout.Pad(source, slots, 0, planes);
-            return;
-        }
-
-        nint sa = (nint)source, da = (nint)slots;
-        Parallelism.For(chunks, chunk =>
-        {
-            var (start, end) = Parallelism.ChunkRange(chunk, chunks, planes);
-            layout.Pad((float*)sa, (float*)da, start, end - start);
-        });
     }
 
     private static unsafe float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);

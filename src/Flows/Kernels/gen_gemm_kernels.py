@@ -119,6 +119,36 @@ def window_family(mr):
     D.append("    }")
     return "\n".join(D) + "\n\n" + "\n\n".join(bodies)
 
+WIDE_VECTORS = {1: 8, 2: 8, 3: 8, 4: 6, 5: 4, 6: 4}
+
+def wide_window_family(mr):
+    bodies = []
+    D = []
+    D.append("    /// <summary>Columns of the wide window tile for a sliver of <paramref name=\"rows\"/> ≤ 6 rows (about 24 accumulators), or 0.</summary>")
+    D.append("    private static int WideWindowWidth(int rows) => rows switch")
+    D.append("    {")
+    for rows, v in WIDE_VECTORS.items():
+        D.append(f"        {rows} => {v * 16},")
+    D.append("        _ => 0,")
+    D.append("    };")
+    D.append("")
+    D.append("    /// <summary>Window tiles for few output channels: wider in columns so each B load still feeds enough FMAs.</summary>")
+    D.append("    private static unsafe void Avx512WideWindowTile(int rows, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)")
+    D.append("    {")
+    D.append("        switch (rows)")
+    D.append("        {")
+    for rows, v in WIDE_VECTORS.items():
+        n, body = kernel(512, rows, v, mr, 32, window=True)
+        bodies.append(body)
+        D.append(f"            case {rows}:")
+        D.append(f"                {n}(kc, a, x, offsets, c, ldc, overwrite);")
+        D.append("                break;")
+    D.append("            default:")
+    D.append("                throw new ArgumentOutOfRangeException(nameof(rows));")
+    D.append("        }")
+    D.append("    }")
+    return "\n".join(D) + "\n\n" + "\n\n".join(bodies)
+
 def dot_kernel(ri, rj):
     L = []
     L.append(f"    /// <summary>")
@@ -178,6 +208,8 @@ if len(sys.argv) > 2 and sys.argv[2] == "conv":
     out.append("    private const int DotCols = 6;")
     out.append("")
     out.append(window_family(mr))
+    out.append("")
+    out.append(wide_window_family(mr))
     out.append("")
     out.append(dot_kernel(4, 6))
     out.append("}")

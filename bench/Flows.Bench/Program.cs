@@ -1,6 +1,27 @@
+using BenchmarkDotNet.Running;
+
 namespace Flows.Bench;
 
+/// <summary>
+/// Entry point. The first argument picks a mode: <c>quick</c> prints one plain line per engine figure
+/// (for bench/compare-engine.sh); anything else goes to BenchmarkDotNet's switcher. Add a mode by
+/// adding a case to <see cref="Modes"/>.
+/// </summary>
 internal static class Program
 {
-    public static int Main() => 0;
+    private static readonly Dictionary<string, Func<string[], int>> Modes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["quick"] = EngineQuick.Run,
+    };
+
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && Modes.TryGetValue(args[0], out var mode))
+        {
+            return mode(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -47,10 +47,20 @@ internal static class FlowsCli
     }
 
     /// <summary>Parses and runs <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The process boundary: a failure in parsing itself still ends as a message and an exit code, not a stack trace.")]
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(error);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-        return CreateRootCommand().Parse(args).Invoke(config);
+        try
+        {
+            return CreateRootCommand().Parse(args).Invoke(config);
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}");
+            return CommandRunner.Failure;
+        }
     }
 }

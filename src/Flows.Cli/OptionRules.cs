@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Flows.Cli;
 
@@ -7,29 +8,39 @@ internal static class OptionRules
 {
     public static Option<T> Positive<T>(Option<T> option)
         where T : struct, IComparable<T>
+        => Check(option, v => v.CompareTo(default) > 0, "must be positive");
+
+    public static Option<T> NonNegative<T>(Option<T> option)
+        where T : struct, IComparable<T>
+        => Check(option, v => v.CompareTo(default) >= 0, "must not be negative");
+
+    /// <summary>Adds a rule; values that did not even parse are left to the parser's own error.</summary>
+    public static Option<T> Check<T>(Option<T> option, Func<T, bool> valid, string problem)
     {
         ArgumentNullException.ThrowIfNull(option);
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<T>().CompareTo(default) <= 0)
+            if (TryValue(r, out T value) && !valid(value))
             {
-                r.AddError($"{r.IdentifierToken?.Value ?? option.Name} must be positive.");
+                r.AddError($"{r.IdentifierToken?.Value ?? option.Name} {problem}.");
             }
         });
         return option;
     }
 
-    public static Option<T> NonNegative<T>(Option<T> option)
-        where T : struct, IComparable<T>
+    /// <summary>The option's value, or false when its text cannot be converted (the parser reports that).</summary>
+    public static bool TryValue<T>(OptionResult result, out T value)
     {
-        ArgumentNullException.ThrowIfNull(option);
-        option.Validators.Add(r =>
+        ArgumentNullException.ThrowIfNull(result);
+        try
         {
-            if (r.GetValueOrDefault<T>().CompareTo(default) < 0)
-            {
-                r.AddError($"{r.IdentifierToken?.Value ?? option.Name} must not be negative.");
-            }
-        });
-        return option;
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
     }
 }

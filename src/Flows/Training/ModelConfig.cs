@@ -22,17 +22,18 @@ public sealed record ModelConfig
     /// <summary>Width of the coupling networks' hidden layers.</summary>
     public int Hidden { get; init; } = 128;
 
-    /// <summary>Hidden layers of the MLP conditioners (vector models and NICE).</summary>
+    /// <summary>Hidden layers of the MLP conditioners (vector models and NICE), residual blocks of RealNVP's image conditioners.</summary>
     public int HiddenLayers { get; init; } = 2;
 
-    /// <summary>"affine" or "additive".</summary>
+    /// <summary>"affine" or "additive" (image Glow).</summary>
     public string Coupling { get; init; } = "affine";
 
-    /// <summary>Channel permutation between couplings: "1x1", "lu", "shuffle" or "reverse".</summary>
+    /// <summary>Channel permutation between couplings (image Glow): "1x1", "lu", "shuffle" or "reverse".</summary>
     public string Permutation { get; init; } = "lu";
 
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 1;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsImage => DataShape.Length == 3;
 }

@@ -19,16 +19,15 @@ public static class ModelFactory
             ("nice", false) => VectorFlows.Nice(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
             ("realnvp", false) => VectorFlows.RealNvp(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
             ("glow", false) => VectorFlows.Glow(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
-            ("glow" or "realnvp", true) => Glow.Create(ToGlowConfig(config), rng),
+            ("glow", true) => Glow.Create(ToGlowConfig(config), rng),
+
+            // Our preprocessing centres the data on 0 (Glow's), so RealNVP's logit preprocessing is left out.
+            ("realnvp", true) => RealNvp.Create(config.DataShape, rng, config.Levels, config.Hidden, config.HiddenLayers, batchNorm: true, logitAlpha: null),
             _ => throw new ArgumentException($"Unknown model '{config.Kind}'; expected one of {string.Join(", ", Kinds)}."),
         };
     }
 
-    /// <summary>
-    /// The multi-scale model of an image config. RealNVP's image model is the same multi-scale stack
-    /// with channel-wise affine couplings; it differs from Glow only in the defaults the command line
-    /// picks (reverse permutation instead of the 1×1 convolution).
-    /// </summary>
+    /// <summary>The Glow configuration of an image config (coupling and permutation names as the command line spells them).</summary>
     public static GlowConfig ToGlowConfig(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

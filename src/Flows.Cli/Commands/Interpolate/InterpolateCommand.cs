@@ -13,13 +13,7 @@ internal static class InterpolateCommand
         var from = OptionRules.NonNegative(new Option<int>("--from") { Description = "Index of the first test image.", DefaultValueFactory = _ => 0 });
         var to = OptionRules.NonNegative(new Option<int>("--to") { Description = "Index of the last test image.", DefaultValueFactory = _ => 1 });
         var steps = new Option<int>("--steps") { Description = "Images along the path, both ends included (at least 2).", DefaultValueFactory = _ => 8 };
-        steps.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 2)
-            {
-                r.AddError("--steps must be at least 2.");
-            }
-        });
+        OptionRules.Check(steps, v => v >= 2, "must be at least 2");
         var output = new Option<string>("--out", "-o") { Description = "The PNG to write.", DefaultValueFactory = _ => "interp.png" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset cache folder." };
         var command = new Command("interpolate", "Decode points on the line between the latents of two test images.") { ckpt, from, to, steps, output, dataDir };

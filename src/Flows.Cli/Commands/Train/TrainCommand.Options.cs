@@ -15,69 +15,35 @@ internal static partial class TrainCommand
         var levels = OptionRules.Positive(new Option<int>("--levels", "-L") { Description = "Multi-scale levels (image models).", DefaultValueFactory = _ => d.Levels });
         var steps = OptionRules.Positive(new Option<int>("--steps-per-level", "-K") { Description = "Flow steps per level (image models) or couplings (vector models, NICE).", DefaultValueFactory = _ => d.StepsPerLevel });
         var hidden = OptionRules.Positive(new Option<int>("--hidden") { Description = "Hidden width of the coupling networks.", DefaultValueFactory = _ => d.Hidden });
-        var hiddenLayers = new Option<int?>("--hidden-layers") { Description = "Hidden layers of MLP conditioners (vector models, NICE; default 2, NICE 4)." };
-        var coupling = new Option<string>("--coupling") { Description = "affine or additive.", DefaultValueFactory = _ => d.Coupling };
+        var hiddenLayers = new Option<int?>("--hidden-layers") { Description = "Hidden layers of MLP conditioners (vector models, NICE) or residual blocks (RealNVP images); default 2, NICE 4." };
+        var coupling = new Option<string>("--coupling") { Description = "Glow coupling: affine or additive.", DefaultValueFactory = _ => d.Coupling };
         coupling.AcceptOnlyFromAmong("affine", "additive");
-        var permutation = new Option<string?>("--permutation") { Description = "Channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu; realnvp: reverse)." };
+        var permutation = new Option<string?>("--permutation") { Description = "Glow channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu)." };
         permutation.AcceptOnlyFromAmong("1x1", "lu", "shuffle", "reverse");
         var bits = new Option<int>("--n-bits") { Description = "Bits per pixel kept (1-8), as Glow's n_bits_x.", DefaultValueFactory = _ => d.Bits };
-        bits.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 8)
-            {
-                r.AddError("--n-bits must be between 1 and 8.");
-            }
-        });
+        OptionRules.Check(bits, v => v is >= 1 and <= 8, "must be between 1 and 8");
         var batch = OptionRules.Positive(new Option<int>("--batch") { Description = "Examples per step.", DefaultValueFactory = _ => d.Batch });
         var lr = new Option<double>("--lr") { Description = "Adam learning rate after warm-up.", DefaultValueFactory = _ => d.LearningRate };
-        lr.Validators.Add(r =>
-        {
-            double v = r.GetValueOrDefault<double>();
-            if (!(v > 0 && double.IsFinite(v)))
-            {
-                r.AddError("--lr must be a positive number.");
-            }
-        });
+        OptionRules.Check(lr, v => v > 0 && double.IsFinite(v), "must be a positive number");
         var warmup = OptionRules.NonNegative(new Option<long>("--warmup") { Description = "Steps of linear learning-rate warm-up.", DefaultValueFactory = _ => d.Warmup });
         var clip = OptionRules.NonNegative(new Option<double>("--clip") { Description = "Clip the global gradient norm to this (0 = off)." });
         var epochs = new Option<double?>("--epochs") { Description = "Length in epochs (the run stops at the first limit reached; default 1 epoch)." };
         var totalSteps = new Option<long?>("--steps") { Description = "Length in steps, counted from the start of the run (also over --resume)." };
         var minutes = new Option<double?>("--minutes") { Description = "Length in minutes of training, counted over resumes." };
-        foreach (var o in new Option[] { epochs, totalSteps, minutes })
-        {
-            o.Validators.Add(r =>
-            {
-                if (r.Tokens.Count > 0 && !(double.TryParse(r.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out double v) && v > 0))
-                {
-                    r.AddError($"{r.IdentifierToken?.Value} must be positive.");
-                }
-            });
-        }
+        OptionRules.Check(epochs, v => v is null || v > 0, "must be positive");
+        OptionRules.Check(totalSteps, v => v is null || v > 0, "must be positive");
+        OptionRules.Check(minutes, v => v is null || v > 0, "must be positive");
 
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, batch order and noise.", DefaultValueFactory = _ => d.Seed };
         var threads = new Option<int?>("--threads") { Description = "Threads for the kernels (default: all processors)." };
-        threads.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is < 1)
-            {
-                r.AddError("--threads must be at least 1.");
-            }
-        });
+        OptionRules.Check(threads, v => v is null or >= 1, "must be at least 1");
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default runs/MODEL-DATA)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder exactly where it stopped." };
         var checkpointEvery = OptionRules.Positive(new Option<long>("--checkpoint-every") { Description = "Checkpoint interval in steps (also at every epoch end and at the end).", DefaultValueFactory = _ => d.CheckpointEvery });
         var testSize = new Option<int?>("--test-size") { Description = "Test examples evaluated (default: the whole test set)." };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on the first N examples only." };
-        foreach (var o in new[] { testSize, trainSize })
-        {
-            o.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int?>() is < 1)
-                {
-                    r.AddError($"{r.IdentifierToken?.Value} must be at least 1.");
-                }
-            });
-        }
+        OptionRules.Check(testSize, v => v is null or >= 1, "must be at least 1");
+        OptionRules.Check(trainSize, v => v is null or >= 1, "must be at least 1");
 
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset cache folder (default $FLOWS_DATA or the per-user cache)." };
         var logEvery = OptionRules.Positive(new Option<int>("--log-every") { Description = "Steps between progress lines when the output is not a terminal.", DefaultValueFactory = _ => d.LogEvery });

@@ -43,7 +43,7 @@ internal static partial class TrainCommand
             string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
             run = TrainingRun.Create(folder, config, dataset);
             context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters) on {dataset.Name} "
-                + $"({run.Dataset.Train.Count} train, {run.Dataset.Test.Count} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
+                + $"({Math.Min(run.Dataset.Train.Count, s.TrainSize ?? int.MaxValue)} train, {Math.Min(run.Dataset.Test.Count, s.TestSize ?? int.MaxValue)} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
         }
 
         var outcome = context.Interactive
@@ -63,10 +63,12 @@ internal static partial class TrainCommand
         var shape = dataset.SampleShape;
         if (dataset.IsImages && s.Model != "nice")
         {
-            int factor = 1 << s.Levels;
+            // Glow squeezes on every level; RealNVP's last scale does not.
+            int halvings = s.Model == "realnvp" ? s.Levels - 1 : s.Levels;
+            int factor = 1 << halvings;
             if (shape[1] % factor != 0 || shape[2] % factor != 0)
             {
-                throw new UsageException($"{s.Levels} levels halve the image size {s.Levels} times, so {shape[1]}x{shape[2]} must be divisible by {factor}; use fewer --levels.");
+                throw new UsageException($"{s.Levels} levels halve the image size {halvings} times, so {shape[1]}x{shape[2]} must be divisible by {factor}; use fewer --levels.");
             }
         }
 
@@ -87,7 +89,7 @@ internal static partial class TrainCommand
                 Hidden = s.Hidden,
                 HiddenLayers = s.HiddenLayers ?? (s.Model == "nice" ? 4 : 2),
                 Coupling = s.Coupling,
-                Permutation = s.Permutation ?? (s.Model == "realnvp" ? "reverse" : "lu"),
+                Permutation = s.Permutation ?? "lu",
                 Seed = s.Seed,
             },
             Data = new DataConfig

@@ -17,7 +17,7 @@ internal sealed record TrainSettings
 
     public string Coupling { get; init; } = "affine";
 
-    /// <summary>Null: "lu" for Glow, "reverse" for RealNVP.</summary>
+    /// <summary>Null: "lu".</summary>
     public string? Permutation { get; init; }
 
     public int Bits { get; init; } = 8;

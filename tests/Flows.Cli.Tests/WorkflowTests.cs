@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Flows.Data;
+using Flows.IO;
+using Flows.Tests.IO;
+
+namespace Flows.Cli.Tests;
+
+/// <summary>The verbs end to end on small data that need no download: 2-D moons and a folder of random IDX images.</summary>
+public partial class WorkflowTests
+{
+    [GeneratedRegex(@"test (bpd|nll): (?<v>[-0-9.eE+]+)")]
+    private static partial Regex TestMetric();
+
+    [GeneratedRegex(@"max \|x - Decode\(Encode\(x\)\)\| = (?<v>[-0-9.eE+]+)")]
+    private static partial Regex InvertibilityError();
+
+    internal static double Number(Regex regex, string text)
+    {
+        var m = regex.Match(text);
+        Assert.True(m.Success, $"no match for {regex} in:\n{text}");
+        return double.Parse(m.Groups["v"].Value, CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void TwoDimensionalDataTrainEvaluatePictureAndRoundTripThroughLatents()
+    {
+        string dir = Cli.TempFolder();
+        string run = Path.Combine(dir, "moons");
+        string trainOut = Cli.Ok("train", "--model", "realnvp", "--data", "moons", "-K", "4", "--hidden", "32", "--batch", "128",
+            "--steps", "40", "--lr", "3e-3", "--warmup", "5", "--test-size", "500", "--train-size", "2560", "--out", run);
+        Assert.Contains("test: step 20 (epoch 1)", trainOut, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(run, "curve.svg")));
+
+        string eval = Cli.Ok("eval", run);
+        Assert.True(double.IsFinite(Number(TestMetric(), eval)));
+        Assert.InRange(Number(InvertibilityError(), eval), 0, 1e-4);
+
+        string png = Path.Combine(dir, "moons.png");
+        Cli.Ok("sample", run, "-o", png);
+        var (w, h, c, _) = PngDecoder.Decode(File.ReadAllBytes(png));
+        Assert.Equal(3, c);
+        Assert.True(w > 2 * h, "three panels side by side");
+
+        string z = Path.Combine(dir, "z.safetensors"), x = Path.Combine(dir, "x.safetensors");
+        Cli.Ok("encode", run, "--from", "10", "-n", "5", "-o", z);
+        Cli.Ok("decode", run, z, "--tensors", x);
+        var decoded = SafeTensors.Read(x)["x"];
+        var test = (PointSplit)Datasets.Open("moons").Test;
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(test.Points[20 + i], decoded.Span[i], 4);
+        }
+
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void ImagesTwoNStepsEqualNStepsPlusResumePlusNStepsBitForBit()
+    {
+        string data = Cli.ImageFolder(96, 16, 8, 2);
+        string dir = Cli.TempFolder();
+        string[] common = ["--data", data, "-L", "1", "-K", "2", "--hidden", "8", "--batch", "16", "--warmup", "2", "--test-size", "16", "--checkpoint-every", "4"];
+        Cli.Ok(["train", .. common, "--steps", "10", "--out", Path.Combine(dir, "straight")]);
+        Cli.Ok(["train", .. common, "--steps", "5", "--out", Path.Combine(dir, "split")]);
+        string resumed = Cli.Ok("train", "--resume", Path.Combine(dir, "split"), "--steps", "10");
+        Assert.Contains("Resuming", resumed, StringComparison.Ordinal);
+
+        foreach (string file in new[] { "model.safetensors", "optimizer.safetensors" })
+        {
+            byte[] a = File.ReadAllBytes(Path.Combine(dir, "straight", "checkpoint", file));
+            byte[] b = File.ReadAllBytes(Path.Combine(dir, "split", "checkpoint", file));
+            Assert.True(a.AsSpan().SequenceEqual(b), $"{file} differs between 10 steps and 5 + resume + 5 steps.");
+        }
+
+        // The dequantization noise stream continued exactly, too.
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(dir, "straight", "checkpoint", "state.json")).Split("elapsedSeconds")[0],
+            File.ReadAllText(Path.Combine(dir, "split", "checkpoint", "state.json")).Split("elapsedSeconds")[0]);
+        Directory.Delete(dir, true);
+        Directory.Delete(data, true);
+    }
+
+    [Fact]
+    public void AFreshRunRefusesAFolderThatHoldsARun()
+    {
+        string data = Cli.ImageFolder(32, 8, 4, 3);
+        string run = Path.Combine(Cli.TempFolder(), "r");
+        string[] args = ["train", "--data", data, "-L", "1", "-K", "1", "--hidden", "4", "--batch", "16", "--steps", "1", "--out", run];
+        Cli.Ok(args);
+        var (code, _, error) = Cli.Run(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains("already holds a run", error, StringComparison.Ordinal);
+        Directory.Delete(data, true);
+    }
+}

@@ -48,7 +48,7 @@ internal static class GlowMnistBenchSuite
         [
             "bench", "glow-mnist", "--k", Invariant(k), "--memory-efficient", memoryEfficient ? "true" : "false",
             "--batch", Invariant(s.Batch), "--threads", Invariant(s.Threads), "--seed", Invariant(s.Seed),
-            "--steps", Invariant(peakOnly ? Math.Min(s.TimedSteps, 5) : s.TimedSteps), "--warmup", Invariant(peakOnly ? Math.Min(s.WarmupSteps, 2) : s.WarmupSteps),
+            "--steps", Invariant(peakOnly ? Math.Min(s.TimedSteps, 2) : s.TimedSteps), "--warmup", Invariant(peakOnly ? 1 : s.WarmupSteps),
             "--sample-reps", Invariant(s.SampleReps),
         ];
         foreach (string a in args)

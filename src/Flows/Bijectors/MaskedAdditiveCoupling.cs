@@ -1,5 +1,6 @@
 using Flows.Autodiff;
 using Flows.Kernels;
+using Flows.NN;
 
 namespace Flows.Bijectors;
 
@@ -8,7 +9,7 @@ namespace Flows.Bijectors;
 /// split by an alternating 1-D mask into a kept part x_A (even indices for parity 0, odd for parity 1)
 /// and a transformed part x_B, and
 /// forward z_A = x_A, z_B = x_B + m(x_A); inverse x_B = z_B − m(z_A); logDet = 0 (volume preserving).
-/// m is a ReLU MLP (<see cref="CouplingMlp"/>), zero at initialisation. Child: "net".
+/// m is a ReLU MLP (<see cref="Mlp"/>) whose last layer starts at zero, so a fresh coupling is the identity. Child: "net".
 /// </summary>
 public sealed class MaskedAdditiveCoupling : Bijector
 {
@@ -20,7 +21,7 @@ public sealed class MaskedAdditiveCoupling : Bijector
         (_kept, _transformed) = VectorColumns.ParitySplit(dimensions, parity);
         Dimensions = dimensions;
         Parity = parity;
-        Net = AddModule("net", new CouplingMlp(_kept.Length, _transformed.Length, hiddenFeatures, hiddenLayers, rng));
+        Net = AddModule("net", new Mlp(_kept.Length, hiddenFeatures, _transformed.Length, hiddenLayers, rng, zeroInitLast: true));
     }
 
     public int Dimensions { get; }
@@ -28,7 +29,7 @@ public sealed class MaskedAdditiveCoupling : Bijector
     /// <summary>0: even features condition the odd ones; 1: the reverse.</summary>
     public int Parity { get; }
 
-    public CouplingMlp Net { get; }
+    public Mlp Net { get; }
 
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {

@@ -16,7 +16,8 @@ public enum CouplingMask
 
 /// <summary>
 /// RealNVP's affine coupling on images [N, C, H, W] with a binary mask b (Dinh et al. 2017, eq. 9):
-/// the masked part b ⊙ x conditions the rest through a ResNet (<see cref="RealNvpResNet"/>) giving
+/// the masked part b ⊙ x conditions the rest through a ResNet (<see cref="ResNet"/>, batch- and/or
+/// weight-normalised, output convolution starting at zero so a fresh coupling is the identity) giving
 /// (raw, t); the log-scale is s = c ⊙ tanh(raw) with c learned per channel (starting at 1).
 /// Forward z = b ⊙ x + (1 − b) ⊙ (x ⊙ exp(s) + t); inverse x = b ⊙ z + (1 − b) ⊙ (z − t) ⊙ exp(−s);
 /// logDet = Σ (1 − b) ⊙ s. Children: "net"; parameter "scale" [1, C, 1, 1].
@@ -33,7 +34,8 @@ public sealed class MaskedAffineCoupling : Bijector
     /// <param name="hiddenChannels">Width of the ResNet conditioner.</param>
     /// <param name="residualBlocks">Number of residual blocks in the conditioner.</param>
     /// <param name="rng">Initialisation randomness.</param>
-    public MaskedAffineCoupling(int[] eventShape, CouplingMask mask, int parity, int hiddenChannels, int residualBlocks, Rng rng)
+    /// <param name="normalization">How the conditioner is normalised (RealNVP's code uses batch and weight normalisation).</param>
+    public MaskedAffineCoupling(int[] eventShape, CouplingMask mask, int parity, int hiddenChannels, int residualBlocks, Rng rng, ResNetNormalization normalization = ResNetNormalization.Weight)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
         if (eventShape.Length != 3)
@@ -64,7 +66,7 @@ public sealed class MaskedAffineCoupling : Bijector
         _kept = Variable.Constant(b);
         _transformed = Variable.Constant(oneMinusB);
         int c = eventShape[0];
-        Net = AddModule("net", new RealNvpResNet(c, 2 * c, hiddenChannels, residualBlocks, rng));
+        Net = AddModule("net", new ResNet(c, 2 * c, hiddenChannels, residualBlocks, rng, normalization, zeroInitOutput: true));
         Scale = AddParameter("scale", Tensor.Full(1f, 1, c, 1, 1));
     }
 
@@ -72,7 +74,7 @@ public sealed class MaskedAffineCoupling : Bijector
 
     public int Parity { get; }
 
-    public RealNvpResNet Net { get; }
+    public ResNet Net { get; }
 
     /// <summary>c of s = c ⊙ tanh(raw), one per channel, shape [1, C, 1, 1].</summary>
     public Variable Scale { get; }

@@ -1,12 +1,13 @@
 using Flows.Autodiff;
 using Flows.Kernels;
+using Flows.NN;
 
 namespace Flows.Bijectors;
 
 /// <summary>
 /// RealNVP's affine coupling on [N, D] (Dinh, Sohl-Dickstein, Bengio 2017, "Density estimation using
 /// Real NVP", eq. 6–9) with an alternating 1-D mask: x_A (even features for parity 0, odd for parity 1)
-/// is kept and conditions x_B. With (raw, t) = MLP(x_A) and the bounded log-scale s = c ⊙ tanh(raw)
+/// is kept and conditions x_B. With (raw, t) = MLP(x_A) (an <see cref="Mlp"/> whose last layer starts at zero) and the bounded log-scale s = c ⊙ tanh(raw)
 /// (c learned per transformed feature, starting at 1),
 /// forward z_B = x_B ⊙ exp(s) + t; inverse x_B = (z_B − t) ⊙ exp(−s); logDet = Σ s.
 /// Children: "net"; parameter "scale" (c).
@@ -21,7 +22,7 @@ public sealed class VectorAffineCoupling : Bijector
         (_kept, _transformed) = VectorColumns.ParitySplit(dimensions, parity);
         Dimensions = dimensions;
         Parity = parity;
-        Net = AddModule("net", new CouplingMlp(_kept.Length, 2 * _transformed.Length, hiddenFeatures, hiddenLayers, rng));
+        Net = AddModule("net", new Mlp(_kept.Length, hiddenFeatures, 2 * _transformed.Length, hiddenLayers, rng, zeroInitLast: true));
         Scale = AddParameter("scale", Tensor.Full(1f, _transformed.Length));
     }
 
@@ -30,7 +31,7 @@ public sealed class VectorAffineCoupling : Bijector
     /// <summary>0: even features condition the odd ones; 1: the reverse.</summary>
     public int Parity { get; }
 
-    public CouplingMlp Net { get; }
+    public Mlp Net { get; }
 
     /// <summary>c of s = c ⊙ tanh(raw), one per transformed feature.</summary>
     public Variable Scale { get; }

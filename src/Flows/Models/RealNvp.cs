@@ -1,5 +1,6 @@
 using Flows.Bijectors;
 using Flows.Kernels;
+using Flows.NN;
 
 namespace Flows.Models;
 
@@ -20,7 +21,8 @@ public static class RealNvp
     /// <param name="residualBlocks">Residual blocks per conditioner (8 in the paper for CIFAR-10).</param>
     /// <param name="batchNorm">A batch-norm bijector after every coupling.</param>
     /// <param name="logitAlpha">α of the logit preprocessing (0.05 in the paper for CIFAR-10); null for none.</param>
-    public static MultiScaleFlow Create(int[] dataShape, Rng rng, int scales = 3, int hiddenChannels = 64, int residualBlocks = 8, bool batchNorm = true, float? logitAlpha = 0.05f)
+    /// <param name="normalization">Normalisation inside the ResNet conditioners (the paper's code: batch and weight).</param>
+    public static MultiScaleFlow Create(int[] dataShape, Rng rng, int scales = 3, int hiddenChannels = 64, int residualBlocks = 8, bool batchNorm = true, float? logitAlpha = 0.05f, ResNetNormalization normalization = ResNetNormalization.BatchAndWeight)
     {
         ArgumentNullException.ThrowIfNull(dataShape);
         ArgumentNullException.ThrowIfNull(rng);
@@ -44,7 +46,7 @@ public static class RealNvp
             int checkerboards = last ? 4 : 3;
             for (int i = 0; i < checkerboards; i++)
             {
-                AddCoupling(steps, shape, CouplingMask.Checkerboard, i % 2, hiddenChannels, residualBlocks, batchNorm, rng);
+                AddCoupling(steps, shape, CouplingMask.Checkerboard, i % 2, hiddenChannels, residualBlocks, batchNorm, normalization, rng);
             }
 
             if (last)
@@ -57,7 +59,7 @@ public static class RealNvp
             shape = Squeeze.SqueezedShape(shape);
             for (int i = 0; i < 3; i++)
             {
-                AddCoupling(steps, shape, CouplingMask.ChannelWise, i % 2, hiddenChannels, residualBlocks, batchNorm, rng);
+                AddCoupling(steps, shape, CouplingMask.ChannelWise, i % 2, hiddenChannels, residualBlocks, batchNorm, normalization, rng);
             }
 
             levels.Add(MultiScaleLevel.WithSplit(steps, prior: null, squeeze: false));
@@ -67,9 +69,9 @@ public static class RealNvp
         return new MultiScaleFlow(dataShape, levels);
     }
 
-    private static void AddCoupling(List<Bijector> steps, int[] shape, CouplingMask mask, int parity, int hidden, int blocks, bool batchNorm, Rng rng)
+    private static void AddCoupling(List<Bijector> steps, int[] shape, CouplingMask mask, int parity, int hidden, int blocks, bool batchNorm, ResNetNormalization normalization, Rng rng)
     {
-        steps.Add(new MaskedAffineCoupling(shape, mask, parity, hidden, blocks, rng));
+        steps.Add(new MaskedAffineCoupling(shape, mask, parity, hidden, blocks, rng, normalization));
         if (batchNorm)
         {
             steps.Add(new BatchNormBijector(shape));

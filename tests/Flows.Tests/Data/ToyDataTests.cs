@@ -47,7 +47,7 @@ public sealed class ToyDataTests
             }
         }
 
-        double h = 0.02, mass = 0;
+        double h = 0.04, mass = 0;
         for (double x = -6 + (h / 2); x < 6; x += h)
         {
             for (double y = -6 + (h / 2); y < 6; y += h)

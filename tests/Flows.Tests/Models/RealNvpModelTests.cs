@@ -12,18 +12,7 @@ public sealed class RealNvpModelTests
     {
         var model = RealNvp.Create(shape, rng, scales, hiddenChannels: 4, residualBlocks: 1, batchNorm: true, logitAlpha: 0.05f);
         TwoDTraining.Randomize(model, rng, std);
-        foreach (var (name, buffer) in model.NamedBuffers())
-        {
-            if (name.EndsWith("runningMean", StringComparison.Ordinal))
-            {
-                rng.FillNormal(buffer.Span, 0f, 0.3f);
-            }
-            else if (name.EndsWith("runningVar", StringComparison.Ordinal))
-            {
-                rng.FillUniform(buffer.Span, 0.5f, 2f);
-            }
-        }
-
+        TwoDTraining.RandomizeRunningStatistics(model, rng);
         model.Training = false;
         return model;
     }

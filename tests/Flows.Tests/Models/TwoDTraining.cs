@@ -22,6 +22,22 @@ internal static class TwoDTraining
         }
     }
 
+    /// <summary>Sets every batch-norm running mean to N(0, 0.3²) and running variance to U(0.5, 2) values.</summary>
+    public static void RandomizeRunningStatistics(Module module, Rng rng)
+    {
+        foreach (var (name, buffer) in module.NamedBuffers())
+        {
+            if (name.EndsWith("runningMean", StringComparison.Ordinal))
+            {
+                rng.FillNormal(buffer.Span, 0f, 0.3f);
+            }
+            else if (name.EndsWith("runningVar", StringComparison.Ordinal))
+            {
+                rng.FillUniform(buffer.Span, 0.5f, 2f);
+            }
+        }
+    }
+
     /// <summary>Mean negative log-likelihood (nats) of <paramref name="data"/> under the model in evaluation mode.</summary>
     public static double MeanNll(FlowModel model, Tensor data)
     {

@@ -52,7 +52,15 @@ internal static class FlowsCli
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(error);
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // Ctrl+C cancels the verb's token; a training run then finishes its step and saves a checkpoint,
+        // which needs more than System.CommandLine's default grace of two seconds.
+        var config = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+        };
         try
         {
             return CreateRootCommand().Parse(args).Invoke(config);

@@ -162,6 +162,14 @@ public sealed partial class TrainingRun
             }
         }
 
+        // A cancelled run only saves (the process may be given a few seconds only); evaluation can follow with eval.
+        if (cancelled)
+        {
+            Save(trainSeconds);
+            observer.Message($"Checkpoint: {CheckpointFolder} (step {StepCount}); continue with --resume {Folder}.");
+            return new TrainingOutcome(StepCount, last ?? new EvalResult(double.NaN, double.NaN, 0), true, CheckpointFolder);
+        }
+
         if (lastEvalStep != StepCount)
         {
             last = EvaluateAndPicture(observer, "final");

@@ -95,14 +95,38 @@ public class TrainingRunTests
         Directory.Delete(folder, true);
     }
 
+    [Fact]
+    public void ACancelledRunStopsAtAStepBoundaryAndLeavesAResumableCheckpoint()
+    {
+        var data = Datasets.Open("moons");
+        string folder = TempFolder();
+        using var cancel = new CancellationTokenSource();
+        var observer = new SilentObserver { CancelAfter = (3, cancel) };
+        var outcome = TrainingRun.Create(folder, Config(10), data).Run(observer, cancel.Token);
+        Assert.True(outcome.Cancelled);
+        Assert.Equal(3, outcome.Step);
+        var resumed = TrainingRun.Resume(folder, data);
+        Assert.Equal(3, resumed.StepCount);
+        Assert.Equal(10, resumed.Run(new SilentObserver()).Step);
+        Directory.Delete(folder, true);
+    }
+
     private sealed class SilentObserver : ITrainingObserver
     {
         public void Started(TrainingPlan plan)
         {
         }
 
+        public (long Step, CancellationTokenSource Source)? CancelAfter { get; init; }
+
         public void Stepped(StepResult result, double examplesPerSecond, TimeSpan? remaining)
-            => Assert.True(double.IsFinite(result.Loss));
+        {
+            Assert.True(double.IsFinite(result.Loss));
+            if (CancelAfter is { } c && result.Step == c.Step)
+            {
+                c.Source.Cancel();
+            }
+        }
 
         public void Evaluated(long stepNumber, double epochs, EvalResult result)
             => Assert.True(double.IsFinite(result.Metric));

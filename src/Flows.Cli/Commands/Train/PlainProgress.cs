@@ -3,9 +3,11 @@ using Flows.Training;
 
 namespace Flows.Cli.Commands.Train;
 
-/// <summary>Progress as plain lines (for redirected output and logs): one every N steps, and every evaluation.</summary>
+/// <summary>Progress as plain lines (for redirected output and logs): every N steps or 30 seconds, and every evaluation.</summary>
 internal sealed class PlainProgress(TextWriter output, int every) : ITrainingObserver
 {
+    private static readonly TimeSpan MaxSilence = TimeSpan.FromSeconds(30);
+    private readonly System.Diagnostics.Stopwatch _sinceLine = System.Diagnostics.Stopwatch.StartNew();
     private string _metric = "bpd";
     private long? _total;
 
@@ -20,11 +22,12 @@ internal sealed class PlainProgress(TextWriter output, int every) : ITrainingObs
 
     public void Stepped(StepResult result, double examplesPerSecond, TimeSpan? remaining)
     {
-        if (result.Step % every != 0 && result.Step != 1)
+        if (result.Step % every != 0 && result.Step != 1 && _sinceLine.Elapsed < MaxSilence)
         {
             return;
         }
 
+        _sinceLine.Restart();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"step {result.Step}{(_total is { } t ? $"/{t}" : string.Empty)}  {_metric} {result.Loss:0.0000}  lr {result.LearningRate:0.######}  {examplesPerSecond:0.0} ex/s{(remaining is { } r ? $"  eta {Format(r)}" : string.Empty)}"));
     }

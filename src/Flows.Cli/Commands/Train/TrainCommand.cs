@@ -50,7 +50,14 @@ internal static partial class TrainCommand
             ? SpectreProgress.Run(run, context.Cancellation)
             : run.Run(new PlainProgress(context.Output, run.Config.Training.LogEvery), context.Cancellation);
         string metric = run.Config.Data.Preprocessing == "none" ? "nll" : "bpd";
-        context.Output.WriteLine($"Done: step {outcome.Step}, test {metric} {outcome.Test.Metric:0.0000} on {outcome.Test.Count} examples{(outcome.Cancelled ? " (stopped early)" : string.Empty)}.");
+        if (outcome.Cancelled)
+        {
+            context.Output.WriteLine($"Stopped at step {outcome.Step}; continue with: flows train --resume {run.Folder}");
+            context.Output.WriteLine($"Checkpoint: {outcome.CheckpointFolder}");
+            return CommandRunner.Failure;
+        }
+
+        context.Output.WriteLine($"Done: step {outcome.Step}, test {metric} {outcome.Test.Metric:0.0000} on {outcome.Test.Count} examples.");
         context.Output.WriteLine($"Checkpoint: {outcome.CheckpointFolder}");
         return 0;
     }

@@ -153,13 +153,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         var y = Tensor.Uninitialized(x.Shape);
-        var xs = x.Value.Span;
-        var ys = y.Span;
-        for (int i = 0; i < ys.Length; i++)
-        {
-            ys[i] = StableSoftplus(xs[i]);
-        }
-
+        SoftplusInto(x.Value.Span, y.Span, negate: false);
         return Variable.FromOp(y, [x], g =>
         {
             var gx = Tensor.Uninitialized(x.Shape);
@@ -174,13 +168,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         var y = Tensor.Uninitialized(x.Shape);
-        var xs = x.Value.Span;
-        var ys = y.Span;
-        for (int i = 0; i < ys.Length; i++)
-        {
-            ys[i] = -StableSoftplus(-xs[i]);
-        }
-
+        SoftplusInto(x.Value.Span, y.Span, negate: true);
         return Variable.FromOp(y, [x], g =>
         {
             var gx = Tensor.Uninitialized(x.Shape);
@@ -191,8 +179,16 @@ public static partial class Ops
         });
     }
 
-    // In double so that ln(1 + e^−|x|) keeps its precision when e^−|x| is tiny.
-    internal static float StableSoftplus(float x) => (float)(Math.Max(x, 0.0) + Math.Log(1.0 + Math.Exp(-Math.Abs((double)x))));
+    /// <summary>
+    /// The scalar reference for <see cref="SoftplusInto"/>, in double. ln(1 + e) for e = e^−|x| uses the series
+    /// e − e²/2 + e³/3 below 1e-5, where 1 + e would lose e's digits even in double (for x &lt; −37, 1 + e = 1).
+    /// </summary>
+    internal static float StableSoftplus(float x)
+    {
+        double e = Math.Exp(-Math.Abs((double)x));
+        double log1p = e < 1e-5 ? e * (1 - (e * (0.5 - (e / 3)))) : Math.Log(1.0 + e);
+        return (float)(Math.Max(x, 0.0) + log1p);
+    }
 
     private static Tensor Product(Tensor a, Tensor b)
     {

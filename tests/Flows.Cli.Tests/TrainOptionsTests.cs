@@ -1,0 +1,45 @@
+using Flows.Cli.Commands.Train;
+using Flows.Data;
+using Flows.Training;
+
+namespace Flows.Cli.Tests;
+
+/// <summary>The train options reach the model that gets built.</summary>
+public class TrainOptionsTests
+{
+    private static Dataset Images()
+    {
+        var set = new ImageSet(new byte[16 * 64], 16, 1, 8, 8, new byte[16]);
+        return Dataset.FromImages("tiny", set, set, bits: 5);
+    }
+
+    [Theory]
+    [InlineData("lu", "affine", "level0.step0.invconv.lower", "level0.step0.coupling.zeroconv.weight")]
+    [InlineData("1x1", "additive", "level0.step0.invconv.weight", "level0.step0.coupling.zeroconv.weight")]
+    public void GlowPermutationAndCouplingChooseTheLayers(string permutation, string coupling, string expectedName, string alsoExpected)
+    {
+        var config = TrainCommand.ToConfig(
+            new TrainSettings { Model = "glow", Data = "tiny", Levels = 2, StepsPerLevel = 3, Hidden = 8, Permutation = permutation, Coupling = coupling, Bits = 5 },
+            Images());
+        Assert.Equal(new[] { 1, 8, 8 }, config.Model.DataShape);
+        Assert.Equal(5, config.Data.Bits);
+        var names = ModelFactory.Create(config.Model).NamedParameters().Select(p => p.Name).ToList();
+        Assert.Contains(expectedName, names);
+        Assert.Contains(alsoExpected, names);
+        Assert.Contains("level1.step2.actnorm.logs", names);
+        Assert.DoesNotContain("level2.step0.actnorm.logs", names);
+    }
+
+    [Fact]
+    public void NoLengthMeansOneEpochAndTheRunConfigSurvivesJson()
+    {
+        var config = TrainCommand.ToConfig(new TrainSettings { Model = "nice", Data = "tiny", StepsPerLevel = 2, Hidden = 8 }, Images());
+        Assert.Equal(1, config.Training.Epochs);
+        Assert.Equal(4, config.Model.HiddenLayers);
+        var back = RunConfig.FromJson(config.ToJson(), "test");
+        Assert.Equal(config.Model with { DataShape = [] }, back.Model with { DataShape = [] });
+        Assert.Equal(config.Model.DataShape, back.Model.DataShape);
+        Assert.Equal(config.Training, back.Training);
+        Assert.Throws<InvalidDataException>(() => RunConfig.FromJson("{\"format\": \"other/9\"}", "x"));
+    }
+}

@@ -42,6 +42,17 @@ public sealed class GradientCheckSensitivityTests
         Assert.False(report.Passed, report.Details);
     }
 
+    [Fact]
+    public void Parameter_check_fails_on_a_wrong_backward_and_passes_on_the_right_one()
+    {
+        var w = Variable.Parameter(OpsGradientTests.Normal(7, 2, 3));
+        var x = Variable.Constant(OpsGradientTests.Normal(8, 4, 3));
+        var wrong = GradientCheck.RunParameters(() => Ops.MatMul(x, WrongExp(w, factor: 1.02f), transposeB: true), [w]);
+        Assert.False(wrong.Passed, wrong.Details);
+        var right = GradientCheck.RunParameters(() => Ops.MatMul(x, WrongExp(w, factor: 1f), transposeB: true), [w]);
+        Assert.True(right.Passed, right.Details);
+    }
+
     // factor 1: correct (g·y); factor 0: forgets y (g); otherwise g·y·factor.
     private static Variable WrongExp(Variable x, float factor)
     {

@@ -61,8 +61,8 @@ public sealed class VectorBijectorTests
                 sq += z.Value[s, j] * z.Value[s, j];
             }
 
-            Assert.Equal(0, mean / 200, 3);
-            Assert.Equal(1, (sq / 200) - ((mean / 200) * (mean / 200)), 3);
+            Assert.Equal(0, mean / 200, 1e-3);
+            Assert.Equal(1, (sq / 200) - ((mean / 200) * (mean / 200)), 1e-3);
         }
 
         // A second batch must not re-initialise.
@@ -93,7 +93,7 @@ public sealed class VectorBijectorTests
                     dot += w[i, k] * w[j, k];
                 }
 
-                Assert.Equal(i == j ? 1.0 : 0.0, dot, 4);
+                Assert.Equal(i == j ? 1.0 : 0.0, dot, 1e-4);
             }
         }
 
@@ -114,7 +114,7 @@ public sealed class VectorBijectorTests
                     expected += w[i, k] * x[s, k];
                 }
 
-                Assert.Equal(expected, z.Value[s, i], 4);
+                Assert.Equal(expected, z.Value[s, i], 1e-4);
             }
         }
     }

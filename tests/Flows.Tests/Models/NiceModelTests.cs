@@ -130,4 +130,38 @@ public sealed class NiceModelTests
         double after = TwoDTraining.MeanNll(model, data);
         Assert.True(after < before - 1.0, $"NLL {before} → {after}");
     }
+
+    [Fact]
+    public void Logistic_prior_integrates_to_one_and_samples_have_its_variance()
+    {
+        var prior = new Logistic(1);
+
+        // ∫ p over [−40, 40] by the midpoint rule; the tails beyond hold 2e^−40.
+        const int cells = 8000;
+        var grid = Tensor.Zeros(cells, 1);
+        for (int i = 0; i < cells; i++)
+        {
+            grid.Span[i] = (float)(-40 + ((i + 0.5) * 80.0 / cells));
+        }
+
+        var logp = prior.LogProb(Variable.Constant(grid)).Value;
+        double mass = 0;
+        foreach (float v in logp.Span)
+        {
+            mass += Math.Exp(v) * 80.0 / cells;
+        }
+
+        Assert.Equal(1.0, mass, 1e-4);
+        Assert.Equal(-2 * Math.Log(2), prior.LogProb(Variable.Constant(Tensor.Zeros(1, 1))).Item(), 1e-6);
+
+        // Var = π²/3 at temperature 1, scaled by T² at temperature T.
+        foreach (float temperature in new[] { 1f, 0.5f })
+        {
+            var samples = prior.Sample(40000, temperature, new Rng(66));
+            double mean = samples.ToArray().Average(v => (double)v);
+            double variance = samples.ToArray().Average(v => ((double)v - mean) * ((double)v - mean));
+            Assert.Equal(0, mean, 0.03);
+            Assert.Equal(temperature * temperature * Math.PI * Math.PI / 3, variance, 0.05 * temperature * temperature * Math.PI * Math.PI / 3);
+        }
+    }
 }

@@ -1457,44 +1457,297 @@ public static partial class Conv2d
         (Vector512.Load(c + (11 * ldc) + 16) + c111).Store(c + (11 * ldc) + 16);
     }
 
-    /// <summary>Columns of the wide window tile for a sliver of <paramref name="rows"/> ≤ 6 rows (about 24 accumulators), or 0.</summary>
-    private static int WideWindowWidth(int rows) => rows switch
+    /// <summary>Most vectors of 16 columns a wide window tile may have for a sliver of <paramref name="rows"/> ≤ 6 rows (about 24 accumulators), or 0.</summary>
+    private static int WideWindowVectors(int rows) => rows switch
     {
-        1 => 128,
-        2 => 128,
-        3 => 128,
-        4 => 96,
-        5 => 64,
-        6 => 64,
+        1 => 8,
+        2 => 8,
+        3 => 8,
+        4 => 6,
+        5 => 4,
+        6 => 4,
         _ => 0,
     };
 
-    /// <summary>Window tiles for few output channels: wider in columns so each B load still feeds enough FMAs.</summary>
-    private static unsafe void Avx512WideWindowTile(int rows, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    /// <summary>
+    /// Window tiles for few output channels, 3 or more vectors wide, so each B load still feeds enough FMAs;
+    /// the width adapts to what is left of the span.
+    /// </summary>
+    private static unsafe void Avx512WideWindowTile(int rows, int vectors, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
     {
-        switch (rows)
+        switch ((rows * 16) + vectors)
         {
-            case 1:
+            case 19:
+                Avx512WindowTile1x48(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 20:
+                Avx512WindowTile1x64(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 21:
+                Avx512WindowTile1x80(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 22:
+                Avx512WindowTile1x96(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 23:
+                Avx512WindowTile1x112(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 24:
                 Avx512WindowTile1x128(kc, a, x, offsets, c, ldc, overwrite);
                 break;
-            case 2:
+            case 35:
+                Avx512WindowTile2x48(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 36:
+                Avx512WindowTile2x64(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 37:
+                Avx512WindowTile2x80(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 38:
+                Avx512WindowTile2x96(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 39:
+                Avx512WindowTile2x112(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 40:
                 Avx512WindowTile2x128(kc, a, x, offsets, c, ldc, overwrite);
                 break;
-            case 3:
+            case 51:
+                Avx512WindowTile3x48(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 52:
+                Avx512WindowTile3x64(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 53:
+                Avx512WindowTile3x80(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 54:
+                Avx512WindowTile3x96(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 55:
+                Avx512WindowTile3x112(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 56:
                 Avx512WindowTile3x128(kc, a, x, offsets, c, ldc, overwrite);
                 break;
-            case 4:
+            case 67:
+                Avx512WindowTile4x48(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 68:
+                Avx512WindowTile4x64(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 69:
+                Avx512WindowTile4x80(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 70:
                 Avx512WindowTile4x96(kc, a, x, offsets, c, ldc, overwrite);
                 break;
-            case 5:
+            case 83:
+                Avx512WindowTile5x48(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 84:
                 Avx512WindowTile5x64(kc, a, x, offsets, c, ldc, overwrite);
                 break;
-            case 6:
+            case 99:
+                Avx512WindowTile6x48(kc, a, x, offsets, c, ldc, overwrite);
+                break;
+            case 100:
                 Avx512WindowTile6x64(kc, a, x, offsets, c, ldc, overwrite);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(rows));
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile1x48(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile1x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile1x80(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile1x96(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile1x112(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var b6 = Vector512.Load(b + 96);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b6, c06);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c06.Store(c + (0 * ldc) + 96);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1545,6 +1798,276 @@ public static partial class Conv2d
         (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
         (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
         (Vector512.Load(c + (0 * ldc) + 112) + c07).Store(c + (0 * ldc) + 112);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile2x48(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile2x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile2x80(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile2x96(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile2x112(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var b6 = Vector512.Load(b + 96);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b6, c06);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            c16 = Avx512F.FusedMultiplyAdd(a1, b6, c16);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c06.Store(c + (0 * ldc) + 96);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            c16.Store(c + (1 * ldc) + 96);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc) + 96) + c16).Store(c + (1 * ldc) + 96);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1620,6 +2143,356 @@ public static partial class Conv2d
         (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
         (Vector512.Load(c + (1 * ldc) + 96) + c16).Store(c + (1 * ldc) + 96);
         (Vector512.Load(c + (1 * ldc) + 112) + c17).Store(c + (1 * ldc) + 112);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile3x48(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default, c20 = default, c21 = default, c22 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile3x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile3x80(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            c24 = Avx512F.FusedMultiplyAdd(a2, b4, c24);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c24.Store(c + (2 * ldc) + 64);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc) + 64) + c24).Store(c + (2 * ldc) + 64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile3x96(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            c24 = Avx512F.FusedMultiplyAdd(a2, b4, c24);
+            c25 = Avx512F.FusedMultiplyAdd(a2, b5, c25);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c24.Store(c + (2 * ldc) + 64);
+            c25.Store(c + (2 * ldc) + 80);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc) + 64) + c24).Store(c + (2 * ldc) + 64);
+        (Vector512.Load(c + (2 * ldc) + 80) + c25).Store(c + (2 * ldc) + 80);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile3x112(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default, c26 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var b5 = Vector512.Load(b + 80);
+            var b6 = Vector512.Load(b + 96);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b5, c05);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b6, c06);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            c15 = Avx512F.FusedMultiplyAdd(a1, b5, c15);
+            c16 = Avx512F.FusedMultiplyAdd(a1, b6, c16);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            c24 = Avx512F.FusedMultiplyAdd(a2, b4, c24);
+            c25 = Avx512F.FusedMultiplyAdd(a2, b5, c25);
+            c26 = Avx512F.FusedMultiplyAdd(a2, b6, c26);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c05.Store(c + (0 * ldc) + 80);
+            c06.Store(c + (0 * ldc) + 96);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c15.Store(c + (1 * ldc) + 80);
+            c16.Store(c + (1 * ldc) + 96);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c24.Store(c + (2 * ldc) + 64);
+            c25.Store(c + (2 * ldc) + 80);
+            c26.Store(c + (2 * ldc) + 96);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (0 * ldc) + 80) + c05).Store(c + (0 * ldc) + 80);
+        (Vector512.Load(c + (0 * ldc) + 96) + c06).Store(c + (0 * ldc) + 96);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc) + 80) + c15).Store(c + (1 * ldc) + 80);
+        (Vector512.Load(c + (1 * ldc) + 96) + c16).Store(c + (1 * ldc) + 96);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc) + 64) + c24).Store(c + (2 * ldc) + 64);
+        (Vector512.Load(c + (2 * ldc) + 80) + c25).Store(c + (2 * ldc) + 80);
+        (Vector512.Load(c + (2 * ldc) + 96) + c26).Store(c + (2 * ldc) + 96);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1723,6 +2596,225 @@ public static partial class Conv2d
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile4x48(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default, c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile4x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            c33 = Avx512F.FusedMultiplyAdd(a3, b3, c33);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c33.Store(c + (3 * ldc) + 48);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc) + 48) + c33).Store(c + (3 * ldc) + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile4x80(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c30 = default, c31 = default, c32 = default, c33 = default, c34 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var b4 = Vector512.Load(b + 64);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b3, c03);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b4, c04);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(a1, b3, c13);
+            c14 = Avx512F.FusedMultiplyAdd(a1, b4, c14);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(a2, b3, c23);
+            c24 = Avx512F.FusedMultiplyAdd(a2, b4, c24);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            c33 = Avx512F.FusedMultiplyAdd(a3, b3, c33);
+            c34 = Avx512F.FusedMultiplyAdd(a3, b4, c34);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c03.Store(c + (0 * ldc) + 48);
+            c04.Store(c + (0 * ldc) + 64);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c13.Store(c + (1 * ldc) + 48);
+            c14.Store(c + (1 * ldc) + 64);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c23.Store(c + (2 * ldc) + 48);
+            c24.Store(c + (2 * ldc) + 64);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c33.Store(c + (3 * ldc) + 48);
+            c34.Store(c + (3 * ldc) + 64);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (0 * ldc) + 48) + c03).Store(c + (0 * ldc) + 48);
+        (Vector512.Load(c + (0 * ldc) + 64) + c04).Store(c + (0 * ldc) + 64);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc) + 48) + c13).Store(c + (1 * ldc) + 48);
+        (Vector512.Load(c + (1 * ldc) + 64) + c14).Store(c + (1 * ldc) + 64);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc) + 48) + c23).Store(c + (2 * ldc) + 48);
+        (Vector512.Load(c + (2 * ldc) + 64) + c24).Store(c + (2 * ldc) + 64);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc) + 48) + c33).Store(c + (3 * ldc) + 48);
+        (Vector512.Load(c + (3 * ldc) + 64) + c34).Store(c + (3 * ldc) + 64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Avx512WindowTile4x96(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default, c30 = default, c31 = default, c32 = default, c33 = default, c34 = default, c35 = default;
@@ -1822,6 +2914,76 @@ public static partial class Conv2d
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile5x48(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default, c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default, c40 = default, c41 = default, c42 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            var a4 = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            c42 = Avx512F.FusedMultiplyAdd(a4, b2, c42);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c40.Store(c + (4 * ldc));
+            c41.Store(c + (4 * ldc) + 16);
+            c42.Store(c + (4 * ldc) + 32);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (4 * ldc)) + c40).Store(c + (4 * ldc));
+        (Vector512.Load(c + (4 * ldc) + 16) + c41).Store(c + (4 * ldc) + 16);
+        (Vector512.Load(c + (4 * ldc) + 32) + c42).Store(c + (4 * ldc) + 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Avx512WindowTile5x64(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default, c40 = default, c41 = default, c42 = default, c43 = default;
@@ -1905,6 +3067,86 @@ public static partial class Conv2d
         (Vector512.Load(c + (4 * ldc) + 16) + c41).Store(c + (4 * ldc) + 16);
         (Vector512.Load(c + (4 * ldc) + 32) + c42).Store(c + (4 * ldc) + 32);
         (Vector512.Load(c + (4 * ldc) + 48) + c43).Store(c + (4 * ldc) + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Avx512WindowTile6x48(int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default, c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default, c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* b = x + offsets[p];
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b2, c02);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(a1, b2, c12);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(a2, b2, c22);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(a3, b2, c32);
+            var a4 = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            c42 = Avx512F.FusedMultiplyAdd(a4, b2, c42);
+            var a5 = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
+            c52 = Avx512F.FusedMultiplyAdd(a5, b2, c52);
+            a += 12;
+        }
+
+        if (overwrite)
+        {
+            c00.Store(c + (0 * ldc));
+            c01.Store(c + (0 * ldc) + 16);
+            c02.Store(c + (0 * ldc) + 32);
+            c10.Store(c + (1 * ldc));
+            c11.Store(c + (1 * ldc) + 16);
+            c12.Store(c + (1 * ldc) + 32);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 16);
+            c22.Store(c + (2 * ldc) + 32);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 16);
+            c32.Store(c + (3 * ldc) + 32);
+            c40.Store(c + (4 * ldc));
+            c41.Store(c + (4 * ldc) + 16);
+            c42.Store(c + (4 * ldc) + 32);
+            c50.Store(c + (5 * ldc));
+            c51.Store(c + (5 * ldc) + 16);
+            c52.Store(c + (5 * ldc) + 32);
+            return;
+        }
+
+        (Vector512.Load(c + (0 * ldc)) + c00).Store(c + (0 * ldc));
+        (Vector512.Load(c + (0 * ldc) + 16) + c01).Store(c + (0 * ldc) + 16);
+        (Vector512.Load(c + (0 * ldc) + 32) + c02).Store(c + (0 * ldc) + 32);
+        (Vector512.Load(c + (1 * ldc)) + c10).Store(c + (1 * ldc));
+        (Vector512.Load(c + (1 * ldc) + 16) + c11).Store(c + (1 * ldc) + 16);
+        (Vector512.Load(c + (1 * ldc) + 32) + c12).Store(c + (1 * ldc) + 32);
+        (Vector512.Load(c + (2 * ldc)) + c20).Store(c + (2 * ldc));
+        (Vector512.Load(c + (2 * ldc) + 16) + c21).Store(c + (2 * ldc) + 16);
+        (Vector512.Load(c + (2 * ldc) + 32) + c22).Store(c + (2 * ldc) + 32);
+        (Vector512.Load(c + (3 * ldc)) + c30).Store(c + (3 * ldc));
+        (Vector512.Load(c + (3 * ldc) + 16) + c31).Store(c + (3 * ldc) + 16);
+        (Vector512.Load(c + (3 * ldc) + 32) + c32).Store(c + (3 * ldc) + 32);
+        (Vector512.Load(c + (4 * ldc)) + c40).Store(c + (4 * ldc));
+        (Vector512.Load(c + (4 * ldc) + 16) + c41).Store(c + (4 * ldc) + 16);
+        (Vector512.Load(c + (4 * ldc) + 32) + c42).Store(c + (4 * ldc) + 32);
+        (Vector512.Load(c + (5 * ldc)) + c50).Store(c + (5 * ldc));
+        (Vector512.Load(c + (5 * ldc) + 16) + c51).Store(c + (5 * ldc) + 16);
+        (Vector512.Load(c + (5 * ldc) + 32) + c52).Store(c + (5 * ldc) + 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -65,10 +65,12 @@ public static partial class Conv2d
                             float* block = (float*)aa + ((long)rowsPadded * pc);
                             int* tapOffsets = (int*)oa + pc;
                             int t0 = 0;
-                            int wide = co <= mr ? WideWindowWidth(co) : 0;
-                            for (; wide > 0 && t0 + wide <= span; t0 += wide)
+                            int maxVectors = co <= mr ? WideWindowVectors(co) : 0;
+                            while (maxVectors > 0 && span - t0 >= 48)
                             {
-                                Avx512WideWindowTile(co, kc, block, xImage + t0, tapOffsets, cs + t0, span, overwrite: pc == 0);
+                                int vectors = Math.Min(maxVectors, (span - t0) / 16);
+                                Avx512WideWindowTile(co, vectors, kc, block, xImage + t0, tapOffsets, cs + t0, span, overwrite: pc == 0);
+                                t0 += vectors * 16;
                             }
 
                             for (; t0 < span; t0 += 32)

@@ -124,25 +124,29 @@ WIDE_VECTORS = {1: 8, 2: 8, 3: 8, 4: 6, 5: 4, 6: 4}
 def wide_window_family(mr):
     bodies = []
     D = []
-    D.append("    /// <summary>Columns of the wide window tile for a sliver of <paramref name=\"rows\"/> ≤ 6 rows (about 24 accumulators), or 0.</summary>")
-    D.append("    private static int WideWindowWidth(int rows) => rows switch")
+    D.append("    /// <summary>Most vectors of 16 columns a wide window tile may have for a sliver of <paramref name=\"rows\"/> ≤ 6 rows (about 24 accumulators), or 0.</summary>")
+    D.append("    private static int WideWindowVectors(int rows) => rows switch")
     D.append("    {")
     for rows, v in WIDE_VECTORS.items():
-        D.append(f"        {rows} => {v * 16},")
+        D.append(f"        {rows} => {v},")
     D.append("        _ => 0,")
     D.append("    };")
     D.append("")
-    D.append("    /// <summary>Window tiles for few output channels: wider in columns so each B load still feeds enough FMAs.</summary>")
-    D.append("    private static unsafe void Avx512WideWindowTile(int rows, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)")
+    D.append("    /// <summary>")
+    D.append("    /// Window tiles for few output channels, 3 or more vectors wide, so each B load still feeds enough FMAs;")
+    D.append("    /// the width adapts to what is left of the span.")
+    D.append("    /// </summary>")
+    D.append("    private static unsafe void Avx512WideWindowTile(int rows, int vectors, int kc, float* a, float* x, int* offsets, float* c, int ldc, bool overwrite)")
     D.append("    {")
-    D.append("        switch (rows)")
+    D.append("        switch ((rows * 16) + vectors)")
     D.append("        {")
-    for rows, v in WIDE_VECTORS.items():
-        n, body = kernel(512, rows, v, mr, 32, window=True)
-        bodies.append(body)
-        D.append(f"            case {rows}:")
-        D.append(f"                {n}(kc, a, x, offsets, c, ldc, overwrite);")
-        D.append("                break;")
+    for rows, vmax in WIDE_VECTORS.items():
+        for v in range(3, vmax + 1):
+            n, body = kernel(512, rows, v, mr, 32, window=True)
+            bodies.append(body)
+            D.append(f"            case {rows * 16 + v}:")
+            D.append(f"                {n}(kc, a, x, offsets, c, ldc, overwrite);")
+            D.append("                break;")
     D.append("            default:")
     D.append("                throw new ArgumentOutOfRangeException(nameof(rows));")
     D.append("        }")

@@ -47,6 +47,21 @@ public sealed class Conv2dTests
         }
     }
 
+    [Fact]
+    public void Few_output_channels_over_spans_of_every_vector_count_match_the_reference()
+    {
+        // One or two rows of width w give spans of 1..20 vectors of 16, so the window path walks
+        // every wide-tile width (3..8 vectors) and the 16/32 remainders for 1..6 output channels.
+        var rng = new Rng(34);
+        for (int co = 1; co <= 6; co++)
+        {
+            for (int w = 12; w <= 160; w += 16)
+            {
+                Check(BestPath(), new ConvGeometry(2, 3, co, 1 + (w / 16 % 2), w, 3, 3), rng);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(2, 128, 3)]
     [InlineData(128, 128, 1)]
@@ -115,6 +130,8 @@ public sealed class Conv2dTests
         Conv2d.BackwardWeight(path, g, x, dy, actual);
         KernelTolerance.AssertClose(expected, actual, bound, g.Batch * g.Plane, $"weight gradient {what}");
     }
+
+    private static ConvPath BestPath() => Conv2d.IsSupported(ConvPath.Window) ? ConvPath.Window : ConvPath.Im2col;
 
     private static float[] Filled(int length, float value)
     {

@@ -23,6 +23,7 @@ public abstract class Optimizer
         ArgumentException.ThrowIfNullOrWhiteSpace(statePrefix);
         var list = new List<(string Name, Variable Value)>();
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
         foreach (var (name, value) in parameters)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(parameters));
@@ -30,6 +31,12 @@ public abstract class Optimizer
             if (!names.Add(name))
             {
                 throw new ArgumentException($"Parameter name '{name}' appears twice.", nameof(parameters));
+            }
+
+            // A shared parameter listed twice would be updated twice per step.
+            if (!seen.Add(value))
+            {
+                throw new ArgumentException($"Parameter '{name}' is the same variable as an earlier one; list shared parameters once.", nameof(parameters));
             }
 
             list.Add((name, value));

@@ -191,6 +191,7 @@ public sealed class OptimizerTests
     {
         var p = Variable.Parameter(Tensor.Zeros(3));
         Assert.Throws<ArgumentException>(() => new Adam([("p", p), ("p", p)]));
+        Assert.Throws<ArgumentException>(() => new Adam([("p", p), ("q", p)]));
     }
 
     [Fact]

@@ -41,7 +41,9 @@ public sealed class SingleScaleFlow : FlowModel
         CheckData(x.Shape);
         using var noGrad = Autograd.NoGrad();
         var (z, _) = Bijector.Forward(Variable.Constant(x));
-        return [z.Value];
+
+        // An empty chain hands back its input; the caller owns the result, so never return the argument itself.
+        return [ReferenceEquals(z.Value, x) ? x.Clone() : z.Value];
     }
 
     public override Tensor Decode(IReadOnlyList<Tensor> latents)
@@ -54,7 +56,7 @@ public sealed class SingleScaleFlow : FlowModel
 
         using var noGrad = Autograd.NoGrad();
         var (x, _) = Bijector.Inverse(Variable.Constant(latents[0]));
-        return x.Value;
+        return ReferenceEquals(x.Value, latents[0]) ? x.Value.Clone() : x.Value;
     }
 
     public override Tensor Sample(int n, float temperature, Rng rng)

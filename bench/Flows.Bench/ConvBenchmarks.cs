@@ -8,7 +8,6 @@ namespace Flows.Bench;
 /// on 14×14, 2 threads: the fast path against im2col + GEMM and the plain direct loops.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 7)]
 public class ConvBenchmarks
 {
     private EngineFigures.ConvData _data = null!;

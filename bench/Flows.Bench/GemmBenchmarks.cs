@@ -5,7 +5,6 @@ namespace Flows.Bench;
 
 /// <summary>GEMM 512³ on 2 threads: the blocked SIMD kernel against the scalar micro-kernel and the plain triple loop.</summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 7)]
 public class GemmBenchmarks
 {
     private const int N = EngineFigures.GemmSize;

@@ -2,6 +2,7 @@ using Flows.Autodiff;
 using Flows.IO;
 using Flows.Kernels;
 using Flows.Models;
+using Xunit.Abstractions;
 
 namespace Flows.Tests.Models;
 
@@ -10,7 +11,7 @@ namespace Flows.Tests.Models;
 /// parameters, eight preprocessed MNIST images, and log p(x) and both latents as an independent
 /// implementation of the spec computes them.
 /// </summary>
-public sealed class GlowReferenceTests
+public sealed class GlowReferenceTests(ITestOutputHelper output)
 {
     private static readonly string ReferencePath = Path.Combine(AppContext.BaseDirectory, "TestData", "glow-mnist-reference.safetensors");
 
@@ -28,6 +29,13 @@ public sealed class GlowReferenceTests
         var x = tensors["x"];
         var logp = model.LogProb(Variable.Constant(x)).Value;
         var expected = tensors["logp"];
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(logp.Span[i] - expected.Span[i]));
+        }
+
+        output.WriteLine($"{mixing}: max |log p − reference| = {worst:G3} nats (reference log p[0] = {expected.Span[0]})");
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.True(Math.Abs(logp.Span[i] - expected.Span[i]) < 1e-2, $"image {i}: log p {logp.Span[i]}, reference {expected.Span[i]}");
@@ -45,7 +53,7 @@ public sealed class GlowReferenceTests
         Assert.Equal(437_328, model.ParameterCount());
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, float tolerance, string what)
+    private void AssertClose(Tensor expected, Tensor actual, float tolerance, string what)
     {
         Assert.Equal(expected.Shape, actual.Shape);
         float max = 0;
@@ -60,6 +68,7 @@ public sealed class GlowReferenceTests
             }
         }
 
+        output.WriteLine($"{what}: max |difference| = {max:G3}");
         Assert.True(max < tolerance, $"{what}: max |difference| {max} at element {at} (reference {expected.Span[at]}, ours {actual.Span[at]}).");
     }
 }

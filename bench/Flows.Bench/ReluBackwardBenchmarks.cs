@@ -20,8 +20,8 @@ public class ReluBackwardBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public void Plain() => Ops.ReluBackwardScalar(_x, _g, _gx);
+    public void Plain() => Elementwise.ReluBackwardScalar(_x, _g, _gx);
 
     [Benchmark]
-    public void Simd() => Ops.ReluBackwardInto(_x, _g, _gx);
+    public void Simd() => Elementwise.ReluBackward(_x, _g, _gx);
 }

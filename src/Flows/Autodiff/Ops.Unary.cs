@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Flows.Kernels;
 using Flows.Tensors;
 
 namespace Flows.Autodiff;
@@ -133,38 +134,9 @@ public static partial class Ops
         return Variable.FromOp(y, [x], g =>
         {
             var gx = Tensor.Uninitialized(x.Shape);
-            ReluBackwardInto(x.Value.Span, g.Span, gx.Span);
+            Elementwise.ReluBackward(x.Value.Span, g.Span, gx.Span);
             x.AccumulateGradOwned(gx);
         });
-    }
-
-    /// <summary>gx = g where x &gt; 0, else 0; a branch-free SIMD select (signs are random, so a branch mispredicts).</summary>
-    internal static void ReluBackwardInto(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx)
-    {
-        int i = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated)
-        {
-            int width = System.Numerics.Vector<float>.Count;
-            var zero = System.Numerics.Vector<float>.Zero;
-            for (; i <= gx.Length - width; i += width)
-            {
-                var xv = new System.Numerics.Vector<float>(x.Slice(i, width));
-                var gv = new System.Numerics.Vector<float>(g.Slice(i, width));
-                System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(xv, zero), gv, zero).CopyTo(gx.Slice(i, width));
-            }
-        }
-
-        // The remainder, and the whole span without SIMD.
-        ReluBackwardScalar(x[i..gx.Length], g[i..gx.Length], gx[i..]);
-    }
-
-    /// <summary>The scalar twin of <see cref="ReluBackwardInto"/>.</summary>
-    internal static void ReluBackwardScalar(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx)
-    {
-        for (int i = 0; i < gx.Length; i++)
-        {
-            gx[i] = x[i] > 0f ? g[i] : 0f;
-        }
     }
 
     /// <summary>

@@ -35,18 +35,21 @@ public sealed class ActNormLayer : Module
         set => _initialized.Span[0] = value ? 1f : 0f;
     }
 
-    public Variable Forward(Variable x)
+    public Variable Forward(Variable x) => Forward(x, relu: false);
+
+    /// <summary>The layer followed by a ReLU when <paramref name="relu"/>, fused into one pass (Glow's coupling networks).</summary>
+    public Variable Forward(Variable x, bool relu)
     {
         InitializeIfNeeded(x, Loc, LogScale, _initialized, Training);
-        return Affine(x, Loc, LogScale);
+        CheckInput(x, Channels);
+        return Ops.ChannelAffine(x, Loc, LogScale, relu);
     }
 
     /// <summary>(x + loc)·exp(logs) with loc, logs [C] broadcast over every axis but 1.</summary>
     internal static Variable Affine(Variable x, Variable loc, Variable logScale)
     {
         CheckInput(x, loc.Shape[0]);
-        var shape = PerChannelShape(x);
-        return Ops.Mul(Ops.Add(x, Ops.Reshape(loc, shape)), Ops.Exp(Ops.Reshape(logScale, shape)));
+        return Ops.ChannelAffine(x, loc, logScale);
     }
 
     /// <summary>z·exp(−logs) − loc, the inverse of <see cref="Affine"/>.</summary>

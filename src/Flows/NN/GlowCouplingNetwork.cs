@@ -47,8 +47,8 @@ public sealed class GlowCouplingNetwork : Module
 
     public Variable Forward(Variable x)
     {
-        var h = Ops.Relu(ActNorm1.Forward(Conv1.Forward(x)));
-        h = Ops.Relu(ActNorm2.Forward(Conv2.Forward(h)));
+        var h = ActNorm1.Forward(Conv1.Forward(x), relu: true);
+        h = ActNorm2.Forward(Conv2.Forward(h), relu: true);
         return ZeroConv.Forward(h);
     }
 }

@@ -31,6 +31,12 @@ public sealed record ModelConfig
     /// <summary>Channel permutation between couplings (image Glow): "1x1", "lu", "shuffle" or "reverse".</summary>
     public string Permutation { get; init; } = "lu";
 
+    /// <summary>
+    /// Image Glow: back-propagate through the steps by rebuilding their inputs with the inverse instead of
+    /// storing activations (memory flat in depth, more compute). Changes no parameter or result beyond round-off.
+    /// </summary>
+    public bool MemoryEfficientBackprop { get; init; } = true;
+
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 1;
 

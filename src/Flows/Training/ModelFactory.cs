@@ -37,6 +37,7 @@ public static class ModelFactory
             Levels = config.Levels,
             StepsPerLevel = config.StepsPerLevel,
             Hidden = config.Hidden,
+            MemoryEfficientBackprop = config.MemoryEfficientBackprop,
             Coupling = config.Coupling switch
             {
                 "affine" => GlowCouplingKind.Affine,

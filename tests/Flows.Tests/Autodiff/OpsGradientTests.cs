@@ -144,6 +144,10 @@ public sealed class OpsGradientTests(ITestOutputHelper output)
         c["Sigmoid"] = (v => Ops.Sigmoid(v[0]), () => [Uniform(17, -4f, 4f, s)]);
         c["Tanh"] = (v => Ops.Tanh(v[0]), () => [Uniform(18, -2.5f, 2.5f, s)]);
         c["Relu"] = (v => Ops.Relu(v[0]), () => [AwayFromZero(19, 0.1f, 2f, s)]);
+        c["ChannelAffine"] = (v => Ops.ChannelAffine(v[0], v[1], v[2]), () => [Normal(41, s), Normal(42, s[1]), Uniform(43, -0.7f, 0.7f, s[1])]);
+
+        // |x + loc| ≥ 0.07 keeps the ReLU away from its kink under the probes.
+        c["ChannelAffine relu"] = (v => Ops.ChannelAffine(v[0], v[1], v[2], relu: true), () => [AwayFromZero(44, 0.1f, 2f, s), Uniform(45, -0.03f, 0.03f, s[1]), Uniform(46, -0.7f, 0.7f, s[1])]);
         c["Softplus"] = (v => Ops.Softplus(v[0]), () => [Uniform(20, -5f, 5f, s)]);
         c["Softplus large |x|"] = (v => Ops.Softplus(v[0]), () => [AwayFromZero(21, 15f, 40f, s)]);
         c["LogSigmoid"] = (v => Ops.LogSigmoid(v[0]), () => [Uniform(22, -5f, 5f, s)]);

@@ -20,6 +20,7 @@ internal static partial class TrainCommand
         coupling.AcceptOnlyFromAmong("affine", "additive");
         var permutation = new Option<string?>("--permutation") { Description = "Glow channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu)." };
         permutation.AcceptOnlyFromAmong("1x1", "lu", "shuffle", "reverse");
+        var memoryEfficient = new Option<bool>("--memory-efficient") { Description = "Glow: back-propagate by rebuilding each step's input with its inverse (memory flat in depth) instead of storing activations.", DefaultValueFactory = _ => d.MemoryEfficient };
         var bits = new Option<int>("--n-bits") { Description = "Bits per pixel kept (1-8), as Glow's n_bits_x.", DefaultValueFactory = _ => d.Bits };
         OptionRules.Check(bits, v => v is >= 1 and <= 8, "must be between 1 and 8");
         var batch = OptionRules.Positive(new Option<int>("--batch") { Description = "Examples per step.", DefaultValueFactory = _ => d.Batch });
@@ -50,7 +51,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, permutation, bits, batch, lr, warmup, clip,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, lr, warmup, clip,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -64,6 +65,7 @@ internal static partial class TrainCommand
                 HiddenLayers = p.GetValue(hiddenLayers),
                 Coupling = p.GetRequiredValue(coupling),
                 Permutation = p.GetValue(permutation),
+                MemoryEfficient = p.GetValue(memoryEfficient),
                 Bits = p.GetValue(bits),
                 Batch = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),

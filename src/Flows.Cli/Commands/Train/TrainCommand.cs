@@ -97,6 +97,7 @@ internal static partial class TrainCommand
                 HiddenLayers = s.HiddenLayers ?? (s.Model == "nice" ? 4 : 2),
                 Coupling = s.Coupling,
                 Permutation = s.Permutation ?? "lu",
+                MemoryEfficientBackprop = s.MemoryEfficient,
                 Seed = s.Seed,
             },
             Data = new DataConfig

@@ -22,6 +22,8 @@ internal sealed record TrainSettings
 
     public int Bits { get; init; } = 8;
 
+    public bool MemoryEfficient { get; init; } = true;
+
     public int Batch { get; init; } = 64;
 
     public double LearningRate { get; init; } = 1e-3;

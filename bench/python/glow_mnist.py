@@ -443,7 +443,7 @@ def train_minutes(args):
         for b in range(0, train.shape[0] - args.batch + 1, args.batch):
             loss = train_step(dequantize(train[perm[b:b + args.batch]], g))
             step += 1
-            if step % 100 == 0:
+            if step % args.log_every == 0:
                 print(f"step {step} epoch {epoch} train_bpd {loss:.4f} elapsed {time.perf_counter() - t_start:.0f} s", flush=True)
             if time.perf_counter() - t_start >= budget:
                 break
@@ -467,6 +467,7 @@ def main():
     ap.add_argument("--sample-reps", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log-every", type=int, default=100, help="with --train-minutes: steps between progress lines")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.check:

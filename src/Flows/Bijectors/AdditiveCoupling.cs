@@ -10,7 +10,7 @@ namespace Flows.Bijectors;
 /// The network maps C/2 → C − C/2 channels; its layers are this module's children
 /// (conv1, actnorm1, conv2, actnorm2, zeroconv).
 /// </summary>
-public sealed class AdditiveCoupling : Bijector
+public sealed class AdditiveCoupling : Bijector, IRecomputeFromOutput
 {
     public AdditiveCoupling(int channels, int hidden, Rng rng)
         : this(channels, new GlowCouplingNetwork(channels / 2, channels - (channels / 2), hidden, rng))
@@ -51,5 +51,15 @@ public sealed class AdditiveCoupling : Bijector
         var (za, zb) = CouplingHalves.Split(z, Channels);
         var xb = Ops.Sub(zb, Network.Forward(za));
         return (Ops.Concat(1, za, xb), Variable.Constant(Tensor.Zeros(z.Shape[0])));
+    }
+
+    (Variable Input, Variable Z, Variable LogDet) IRecomputeFromOutput.RecomputeFromOutput(Tensor z, bool inputRequiresGrad)
+    {
+        // za = xa, so one evaluation of the network serves the inverse and the recorded forward.
+        var (leaf, xa) = CouplingRecompute.StartFromOutput(z, Channels, inputRequiresGrad);
+        var shift = Network.Forward(xa);
+        CouplingRecompute.RebuildSecondHalf(leaf, z, shift.Value, logScale: null);
+        var zbRecorded = Ops.Add(CouplingRecompute.Second(leaf), shift);
+        return (leaf, Ops.Concat(1, xa, zbRecorded), Variable.Constant(Tensor.Zeros(z.Shape[0])));
     }
 }

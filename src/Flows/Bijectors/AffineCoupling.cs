@@ -12,7 +12,7 @@ namespace Flows.Bijectors;
 /// log-det = Σ ln scale (evaluated as Σ log-sigmoid(s + 2), stable for large |s|).
 /// The network's layers are this module's children (conv1, actnorm1, conv2, actnorm2, zeroconv).
 /// </summary>
-public sealed class AffineCoupling : Bijector
+public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
 {
     public AffineCoupling(int channels, int hidden, Rng rng)
         : this(channels, new GlowCouplingNetwork(channels / 2, 2 * (channels - (channels / 2)), hidden, rng))
@@ -55,6 +55,16 @@ public sealed class AffineCoupling : Bijector
         var (shift, logScale) = Conditioner(za);
         var xb = Ops.Sub(Ops.Mul(zb, Ops.Exp(Ops.Neg(logScale))), shift);
         return (Ops.Concat(1, za, xb), Ops.Neg(Ops.SumPerSample(logScale)));
+    }
+
+    (Variable Input, Variable Z, Variable LogDet) IRecomputeFromOutput.RecomputeFromOutput(Tensor z, bool inputRequiresGrad)
+    {
+        // za = xa, so the network's output from za serves both the inverse (xb) and the recorded forward.
+        var (leaf, xa) = CouplingRecompute.StartFromOutput(z, Channels, inputRequiresGrad);
+        var (shift, logScale) = Conditioner(xa);
+        CouplingRecompute.RebuildSecondHalf(leaf, z, shift.Value, logScale.Value);
+        var zbRecorded = Ops.Mul(Ops.Add(CouplingRecompute.Second(leaf), shift), Ops.Exp(logScale));
+        return (leaf, Ops.Concat(1, xa, zbRecorded), Ops.SumPerSample(logScale));
     }
 
     /// <summary>shift and ln scale = log-sigmoid(s + 2) from the interleaved network output.</summary>

@@ -31,6 +31,9 @@ public sealed class GlowStep : Bijector
 
     public Bijector Coupling { get; }
 
+    /// <summary>actnorm, invconv (or permute), coupling, in forward order.</summary>
+    internal IReadOnlyList<Bijector> Parts => _parts;
+
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         Variable h = x;

@@ -10,7 +10,10 @@ namespace Flows.Bijectors;
 /// x = f⁻¹(z) with the inverse, re-runs that one step forward on x with recording on, back-propagates the
 /// incoming gradients of z and logDet through this local graph (parameters accumulate their gradients),
 /// hands x's gradient to the step before, and releases the local graph. Peak memory is one step's
-/// activations, whatever the number of steps; the price is one inverse and one extra forward per step.
+/// activations, whatever the number of steps. Glow steps are opened into their parts, and a coupling
+/// (<see cref="IRecomputeFromOutput"/>) evaluates its network once for both the rebuild and the recorded
+/// forward, since its pass-through half is the same in input and output: the price is about one extra
+/// forward per step (the other parts' inverses are cheap), not an inverse and a forward.
 /// </summary>
 /// <remarks>
 /// The gradients equal ordinary back-propagation up to the round-off of the reconstruction (the first
@@ -124,16 +127,40 @@ public static class ReversibleBackprop
         return (outCopy, logDetCopy);
     }
 
+    /// <summary>
+    /// The steps with every <see cref="GlowStep"/> but the first opened into its parts, so that the backward can rebuild
+    /// and recompute part by part (a coupling then shares its network evaluation between the two).
+    /// </summary>
+    private static Bijector[] Flatten(IReadOnlyList<Bijector> steps)
+    {
+        var parts = new List<Bijector>(3 * steps.Count);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            // The first step stays whole: it is recomputed from the stored input, with no reconstruction at all.
+            var step = steps[i];
+            if (i > 0 && step is GlowStep glowStep)
+            {
+                parts.AddRange(glowStep.Parts);
+            }
+            else
+            {
+                parts.Add(step);
+            }
+        }
+
+        return [.. parts];
+    }
+
     /// <summary>The backward shared by the z and logDet nodes of one reversible sequence.</summary>
     private sealed class Hub
     {
-        private readonly Bijector[] _steps;
+        private readonly Bijector[] _parts;
         private readonly Variable _input;
         private Tensor? _logDetGrad;
 
         public Hub(IReadOnlyList<Bijector> steps, Variable input)
         {
-            _steps = [.. steps];
+            _parts = Flatten(steps);
             _input = input;
         }
 
@@ -173,21 +200,33 @@ public static class ReversibleBackprop
             Tensor z = output.Value;      // the current step's output (not owned for the last step)
             Tensor gz = zGrad;            // gradient of z (not owned for the last step)
             bool ownsZ = false, ownsGz = false;
-            for (int k = _steps.Length - 1; k >= 0; k--)
+            for (int k = _parts.Length - 1; k >= 0; k--)
             {
-                var step = _steps[k];
-                // The first step's input is stored by the graph anyway: use it rather than a reconstruction.
-                Tensor x = _input.Value;
-                if (k > 0)
+                var part = _parts[k];
+                bool needInputGrad = k > 0 || _input.RequiresGrad;
+                Variable leaf, zLocal, logDetLocal;
+                Tensor x;
+                if (k > 0 && part is IRecomputeFromOutput shared)
                 {
-                    var (rebuilt, inverseLogDet) = RunDetached(step, z, inverse: true);
-                    inverseLogDet.Release();
-                    x = rebuilt;
+                    // Rebuild the input and record the forward with one evaluation of the shared work.
+                    (leaf, zLocal, logDetLocal) = shared.RecomputeFromOutput(z, needInputGrad);
+                    x = leaf.Value;
+                }
+                else
+                {
+                    // The first part's input is stored by the graph anyway: use it rather than a reconstruction.
+                    x = _input.Value;
+                    if (k > 0)
+                    {
+                        var (rebuilt, inverseLogDet) = RunDetached(part, z, inverse: true);
+                        inverseLogDet.Release();
+                        x = rebuilt;
+                    }
+
+                    leaf = new Variable(x, requiresGrad: needInputGrad);
+                    (zLocal, logDetLocal) = part.Forward(leaf);
                 }
 
-                bool needInputGrad = k > 0 || _input.RequiresGrad;
-                var leaf = new Variable(x, requiresGrad: needInputGrad);
-                var (zLocal, logDetLocal) = step.Forward(leaf);
                 var seedGz = gz;
                 var root = Variable.FromOp(Tensor.Zeros(1), [zLocal, logDetLocal], _ =>
                 {

@@ -7,7 +7,7 @@ namespace Flows.Bijectors;
 /// <see cref="ReversibleBackprop"/>, which rebuilds each step's input with the inverse during backward
 /// and recomputes the step locally (RevNet-style; Gomez et al. 2017, Kingma and Dhariwal 2018 §3).
 /// Same map, log-det and gradients as <see cref="Chain"/>; memory constant in the number of steps, about
-/// one extra forward and one inverse per step of compute. Children are named "0", "1", … as in Chain.
+/// about one extra forward per step of compute (see <see cref="ReversibleBackprop"/>). Children are named "0", "1", … as in Chain.
 /// </summary>
 public sealed class ReversibleChain : Bijector
 {

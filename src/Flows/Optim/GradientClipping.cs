@@ -52,6 +52,23 @@ public static class GradientClipping
         return norm;
     }
 
+    /// <summary>The global L2 norm of all gradients, in double and in parameter order (deterministic); parameters without a gradient are ignored.</summary>
+    public static double GlobalNorm(IEnumerable<Variable> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        double sumSquares = 0;
+        foreach (var p in parameters)
+        {
+            if (p?.Grad is { } g)
+            {
+                double partial = System.Numerics.Tensors.TensorPrimitives.Dot<float>(g.Span, g.Span);
+                sumSquares += partial;
+            }
+        }
+
+        return Math.Sqrt(sumSquares);
+    }
+
     /// <inheritdoc cref="ClipByGlobalNorm(IEnumerable{Variable}, double)"/>
     public static double ClipByGlobalNorm(IEnumerable<(string Name, Variable Value)> parameters, double maxNorm)
     {

@@ -4,5 +4,6 @@ namespace Flows.Training;
 /// <param name="Step">The 1-based number of the step just taken.</param>
 /// <param name="Loss">The batch loss before the update (bpd or nats).</param>
 /// <param name="LearningRate">The learning rate the step used.</param>
-/// <param name="GradientNorm">The global gradient norm before clipping, or NaN when clipping is off.</param>
-public readonly record struct StepResult(long Step, double Loss, double LearningRate, double GradientNorm);
+/// <param name="GradientNorm">The global gradient norm before clipping (NaN when the loss was not finite and no backward ran).</param>
+/// <param name="Skipped">True when the loss or the gradient was not finite and the parameters were left as they were.</param>
+public readonly record struct StepResult(long Step, double Loss, double LearningRate, double GradientNorm, bool Skipped = false);

@@ -61,8 +61,24 @@ public sealed class Trainer
     /// <summary>Completed steps.</summary>
     public long StepCount { get; set; }
 
-    /// <summary>Runs one step and returns its loss (the batch mean of the objective, before the update).</summary>
-    /// <exception cref="TrainingDivergedException">The loss or the gradient is not finite; nothing was updated.</exception>
+    /// <summary>
+    /// Steps in a row whose loss or gradient may be non-finite (each skipped, parameters untouched) before
+    /// <see cref="Step"/> gives up with <see cref="TrainingDivergedException"/>. A lone spike into overflow
+    /// is survivable; a run that stays there has diverged.
+    /// </summary>
+    public int MaxConsecutiveSkips { get; init; } = 10;
+
+    /// <summary>Steps skipped so far in this session because their loss or gradient was not finite.</summary>
+    public long SkippedSteps { get; private set; }
+
+    private int _consecutiveSkips;
+
+    /// <summary>
+    /// Runs one step and returns its loss (the batch mean of the objective, before the update). The global
+    /// gradient norm is always computed; when it or the loss is not finite the update is skipped (the batch
+    /// still counts as used, so a resumed run stays bit-exact).
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">More than <see cref="MaxConsecutiveSkips"/> steps in a row were not finite.</exception>
     public StepResult Step()
     {
         Model.Training = true;
@@ -73,24 +89,22 @@ public sealed class Trainer
         var loss = Objective.Loss(Model.LogProb(x));
         double value = loss.Item();
         double norm = double.NaN;
+        bool skipped;
         try
         {
-            if (!double.IsFinite(value))
+            if (double.IsFinite(value))
             {
-                throw new TrainingDivergedException($"The loss became {value} at step {StepCount + 1}; parameters were not updated. Try a lower --lr, a longer --warmup or --clip.");
+                loss.Backward();
+                norm = ClipNorm > 0
+                    ? GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm)
+                    : GradientClipping.GlobalNorm(Optimizer.Parameters.Select(p => p.Value));
             }
 
-            loss.Backward();
-            if (ClipNorm > 0)
+            skipped = !double.IsFinite(value) || !double.IsFinite(norm);
+            if (!skipped)
             {
-                norm = GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm);
-                if (!double.IsFinite(norm))
-                {
-                    throw new TrainingDivergedException($"The gradient norm became {norm} at step {StepCount + 1}; parameters were not updated.");
-                }
+                Optimizer.Step();
             }
-
-            Optimizer.Step();
         }
         finally
         {
@@ -99,6 +113,21 @@ public sealed class Trainer
         }
 
         StepCount++;
-        return new StepResult(StepCount, value, Optimizer.LearningRate, norm);
+        if (skipped)
+        {
+            SkippedSteps++;
+            if (++_consecutiveSkips > MaxConsecutiveSkips)
+            {
+                string what = double.IsFinite(value) ? $"the gradient norm was {norm}" : $"the loss was {value}";
+                throw new TrainingDivergedException(
+                    $"Training diverged: {_consecutiveSkips} steps in a row up to step {StepCount} were not finite ({what}); parameters were not updated by them. Try a lower --lr, a longer --warmup or --clip.");
+            }
+        }
+        else
+        {
+            _consecutiveSkips = 0;
+        }
+
+        return new StepResult(StepCount, value, Optimizer.LearningRate, norm, skipped);
     }
 }

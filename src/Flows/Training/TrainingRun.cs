@@ -142,6 +142,11 @@ public sealed partial class TrainingRun
                 GradientNorm = double.IsNaN(result.GradientNorm) ? null : result.GradientNorm,
                 ElapsedSeconds = _elapsedBefore + trainSeconds,
             });
+            if (result.Skipped)
+            {
+                observer.Message($"Step {result.Step} skipped: loss {result.Loss}, gradient norm {result.GradientNorm} (not finite); parameters unchanged.");
+            }
+
             observer.Stepped(result, rate, Remaining(stepLimit, settings.Minutes, _elapsedBefore + trainSeconds, rate / settings.Batch));
             if (windowSteps >= 20)
             {

@@ -16,6 +16,32 @@ public static class Autograd
         return new Scope();
     }
 
+    /// <summary>
+    /// Within the returned scope operations record again, even inside a <see cref="NoGrad"/> scope. For code
+    /// that records only so that it can hand every intermediate back to the tensor pool with
+    /// <see cref="Variable.ReleaseGraph"/> (results made without recording are left to the garbage collector).
+    /// </summary>
+    internal static IDisposable Recording()
+    {
+        int saved = _noGradDepth;
+        _noGradDepth = 0;
+        return new RestoreScope(saved);
+    }
+
+    private sealed class RestoreScope(int depth) : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _noGradDepth = depth;
+            }
+        }
+    }
+
     private sealed class Scope : IDisposable
     {
         private bool _disposed;

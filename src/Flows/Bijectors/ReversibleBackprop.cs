@@ -45,7 +45,7 @@ public static class ReversibleBackprop
         Tensor? logDet = null;
         foreach (var step in steps)
         {
-            var (z, ld) = RunDetached(step, h, inverse: false);
+            var (z, ld) = DetachedStep.Run(step, h, inverse: false);
             if (!ReferenceEquals(h, x.Value))
             {
                 h.Release();
@@ -113,18 +113,6 @@ public static class ReversibleBackprop
         }
 
         return [.. list];
-    }
-
-    /// <summary>One step forward (or inverse) on a copy-free leaf, returning owned copies of the outputs; the local graph is released.</summary>
-    private static (Tensor Out, Tensor LogDet) RunDetached(Bijector step, Tensor input, bool inverse)
-    {
-        var leaf = Variable.Constant(input);
-        var (output, logDet) = inverse ? step.Inverse(leaf) : step.Forward(leaf);
-        var outCopy = output.Value.Clone();
-        var logDetCopy = logDet.Value.Clone();
-        output.ReleaseGraph();
-        logDet.ReleaseGraph();
-        return (outCopy, logDetCopy);
     }
 
     /// <summary>
@@ -218,7 +206,7 @@ public static class ReversibleBackprop
                     x = _input.Value;
                     if (k > 0)
                     {
-                        var (rebuilt, inverseLogDet) = RunDetached(part, z, inverse: true);
+                        var (rebuilt, inverseLogDet) = DetachedStep.Run(part, z, inverse: true);
                         inverseLogDet.Release();
                         x = rebuilt;
                     }

@@ -190,11 +190,21 @@ public sealed class MultiScaleFlow : FlowModel
                 h = Squeeze.Apply(h);
             }
 
-            if (density && MemoryEfficientBackprop)
+            if (density && MemoryEfficientBackprop && Autograd.IsEnabled)
             {
                 var (next, logDet) = ReversibleBackprop.Forward(level.Steps, h);
                 h = next;
                 total = Accumulate(total, logDet);
+            }
+            else if (!Autograd.IsEnabled)
+            {
+                // Evaluation and encoding: step by step, every intermediate back to the pool at once.
+                var (next, logDet) = ForwardDetached(level.Steps, h.Value, owned: !ReferenceEquals(h.Value, x.Value), density);
+                h = Variable.Constant(next);
+                if (logDet is not null)
+                {
+                    total = Accumulate(total, Variable.Constant(logDet));
+                }
             }
             else
             {
@@ -238,30 +248,81 @@ public sealed class MultiScaleFlow : FlowModel
         return total;
     }
 
-    /// <summary>The inverse pass: from the top latent down, drawing each factored-out half from <paramref name="latentAt"/>(level, kept).</summary>
+    /// <summary>
+    /// The inverse pass: from the top latent down, drawing each factored-out half from <paramref name="latentAt"/>(level, kept).
+    /// Runs without recording; each step's intermediates go back to the tensor pool as soon as it is done.
+    /// </summary>
     private Tensor Generate(Variable top, Func<int, Variable, Variable> latentAt)
     {
-        var h = top;
+        var h = top.Value;
+        bool owned = false;
         for (int i = _levels.Length - 1; i >= 0; i--)
         {
             var level = _levels[i];
             if (level.IsSplit)
             {
-                h = Ops.Concat(1, h, latentAt(i, h));
+                var kept = Variable.Constant(h);
+                Replace(ref h, ref owned, Ops.Concat(1, kept, latentAt(i, kept)).Value);
             }
 
             for (int k = level.Steps.Count - 1; k >= 0; k--)
             {
-                h = level.Steps[k].Inverse(h).X;
+                var (next, logDet) = DetachedStep.Run(level.Steps[k], h, inverse: true);
+                logDet.Release();
+                Replace(ref h, ref owned, next);
             }
 
             if (level.Squeeze)
             {
-                h = Squeeze.Undo(h);
+                Replace(ref h, ref owned, Squeeze.Undo(Variable.Constant(h)).Value);
             }
         }
 
-        return h.Value;
+        return owned ? h : h.Clone();
+    }
+
+    /// <summary>The steps' forward pass on a tensor without recording, intermediates back to the pool; the summed log-det when asked.</summary>
+    private static (Tensor Output, Tensor? LogDet) ForwardDetached(IReadOnlyList<Bijector> steps, Tensor input, bool owned, bool withLogDet)
+    {
+        var h = input;
+        Tensor? total = null;
+        foreach (var step in steps)
+        {
+            var (next, logDet) = DetachedStep.Run(step, h, inverse: false);
+            Replace(ref h, ref owned, next);
+            if (!withLogDet)
+            {
+                logDet.Release();
+            }
+            else if (total is null)
+            {
+                total = logDet;
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(total.Span, logDet.Span, total.Span);
+                logDet.Release();
+            }
+        }
+
+        return (owned ? h : h.Clone(), total);
+    }
+
+    /// <summary>Moves <paramref name="current"/> on to <paramref name="next"/>, releasing the old tensor when it was ours.</summary>
+    private static void Replace(ref Tensor current, ref bool owned, Tensor next)
+    {
+        if (ReferenceEquals(current, next))
+        {
+            return;
+        }
+
+        if (owned)
+        {
+            current.Release();
+        }
+
+        current = next;
+        owned = true;
     }
 
     private static Variable Accumulate(Variable? total, Variable term) => total is null ? term : Ops.Add(total, term);

@@ -6,7 +6,10 @@ namespace Flows.NN;
 /// <summary>
 /// Glow's coupling conditioner NN(ci → co) (Kingma and Dhariwal 2018, §3.3):
 /// Conv3x3(ci → hidden, no bias) → ActNorm → ReLU → Conv1x1(hidden → hidden, no bias) → ActNorm → ReLU
-/// → ZeroConv3x3(hidden → co). The zero-initialised last layer makes a fresh coupling the identity.
+/// → ZeroConv3x3(hidden → co). The zero-initialised last layer makes a fresh coupling the identity. The two
+/// hidden convolutions start from N(0, 0.05²) weights, as in the Glow authors' code (its default initializer):
+/// with ActNorm after each, the weights' scale sets how fast Adam's steps of ~lr move them relative to
+/// their size (a fan-in-scaled init would give conv1 on 2 channels a std of 0.14).
 /// Layers (see <see cref="Layers"/>): conv1, actnorm1, conv2, actnorm2, zeroconv.
 /// </summary>
 public sealed class GlowCouplingNetwork : Module
@@ -20,10 +23,15 @@ public sealed class GlowCouplingNetwork : Module
         Conv1 = AddModule("conv1", new Conv2dLayer(inChannels, hidden, 3, rng, bias: false));
         ActNorm1 = AddModule("actnorm1", new ActNormLayer(hidden));
         Conv2 = AddModule("conv2", new Conv2dLayer(hidden, hidden, 1, rng, bias: false));
+        FillNormal(Conv1.Weight.Value, rng, InitStd);
+        FillNormal(Conv2.Weight.Value, rng, InitStd);
         ActNorm2 = AddModule("actnorm2", new ActNormLayer(hidden));
         ZeroConv = AddModule("zeroconv", new ZeroConv2d(hidden, outChannels, 3));
         Layers = [("conv1", Conv1), ("actnorm1", ActNorm1), ("conv2", Conv2), ("actnorm2", ActNorm2), ("zeroconv", ZeroConv)];
     }
+
+    /// <summary>Standard deviation of the hidden convolutions' initial weights.</summary>
+    public const float InitStd = 0.05f;
 
     public int InChannels { get; }
 
@@ -44,6 +52,11 @@ public sealed class GlowCouplingNetwork : Module
     /// "coupling.conv1.weight" rather than "coupling.net.conv1.weight".
     /// </summary>
     public IReadOnlyList<(string Name, Module Layer)> Layers { get; }
+
+    private static void FillNormal(Tensor weight, Rng rng, float std)
+    {
+        rng.FillNormal(weight.Span, 0f, std);
+    }
 
     public Variable Forward(Variable x)
     {

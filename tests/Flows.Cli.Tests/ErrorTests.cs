@@ -48,6 +48,16 @@ public class ErrorTests
     }
 
     [Fact]
+    public void SettingsThatAResumedRunKeepsAreRefusedNotIgnored()
+    {
+        // Checked before the checkpoint is read: the message names every option that would have been ignored.
+        var (code, _, error) = Cli.Run("train", "--resume", "/no/such/run", "--hidden", "64", "--lr", "0.01", "--steps", "5");
+        Assert.Equal(1, code);
+        Assert.Contains("--hidden, --lr cannot be changed on resume", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--steps", error.Split("(only")[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ImagesThatCannotBeSqueezedEnoughAreRefusedBeforeTraining()
     {
         string data = Cli.ImageFolder(8, 4, 6, 1);

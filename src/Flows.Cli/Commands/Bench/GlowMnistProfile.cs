@@ -43,8 +43,7 @@ internal static class GlowMnistProfile
                     int[] half = [batch, shape[0] / 2, shape[1], shape[2]];
                     int[] hidden = [batch, net.Conv1.Weight.Shape[0], shape[1], shape[2]];
                     Time(output, $"{prefix}.coupling.conv1", half, net.Conv1.Forward);
-                    Time(output, $"{prefix}.coupling.actnorm1", hidden, net.ActNorm1.Forward);
-                    Time(output, $"{prefix}.coupling.relu", hidden, Ops.Relu);
+                    Time(output, $"{prefix}.coupling.actnorm1+relu", hidden, v => net.ActNorm1.Forward(v, relu: true));
                     Time(output, $"{prefix}.coupling.conv2", hidden, net.Conv2.Forward);
                     Time(output, $"{prefix}.coupling.zeroconv", hidden, net.ZeroConv.Forward);
                 }

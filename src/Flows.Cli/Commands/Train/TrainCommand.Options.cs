@@ -83,8 +83,25 @@ internal static partial class TrainCommand
                 TrainSize = p.GetValue(trainSize),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
+                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, lr, warmup, clip,
+                    seed, output, checkpointEvery, testSize, trainSize, logEvery),
             },
             context));
         return command;
+    }
+
+    /// <summary>The options among <paramref name="options"/> that the command line spelled out (not defaults).</summary>
+    private static string[] Given(ParseResult parse, params Option[] options)
+    {
+        var given = new List<string>();
+        foreach (var option in options)
+        {
+            if (parse.GetResult(option) is { Implicit: false })
+            {
+                given.Add(option.Name);
+            }
+        }
+
+        return [.. given];
     }
 }

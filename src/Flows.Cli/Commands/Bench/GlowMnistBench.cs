@@ -23,6 +23,11 @@ internal static class GlowMnistBench
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
         Validate(settings);
+        if (settings.Record is string folder)
+        {
+            return GlowMnistTrajectory.Record(settings, folder, context);
+        }
+
         if (settings.TrainMinutes is double minutes)
         {
             return TrainForQuality(settings, minutes, context);

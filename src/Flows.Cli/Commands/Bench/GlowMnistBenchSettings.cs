@@ -11,6 +11,7 @@ namespace Flows.Cli.Commands.Bench;
 /// <param name="PeakOnly">Stop after the training steps (peak RSS of training alone).</param>
 /// <param name="Profile">Also print where a training step's time goes.</param>
 /// <param name="TrainMinutes">Instead of benchmarking: train from scratch this long, then print test bpd.</param>
+/// <param name="Record">Instead of benchmarking: write the start of a training run (initial state, --steps batches, losses) to this folder.</param>
 /// <param name="Seed">Model, batch order and noise seed.</param>
 internal sealed record GlowMnistBenchSettings(
     int StepsPerLevel = 8,
@@ -23,4 +24,5 @@ internal sealed record GlowMnistBenchSettings(
     bool PeakOnly = false,
     bool Profile = false,
     double? TrainMinutes = null,
-    ulong Seed = 1);
+    ulong Seed = 1,
+    string? Record = null);

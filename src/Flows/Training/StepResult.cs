@@ -6,4 +6,5 @@ namespace Flows.Training;
 /// <param name="LearningRate">The learning rate the step used.</param>
 /// <param name="GradientNorm">The global gradient norm before clipping (NaN when the loss was not finite and no backward ran).</param>
 /// <param name="Skipped">True when the loss or the gradient was not finite and the parameters were left as they were.</param>
-public readonly record struct StepResult(long Step, double Loss, double LearningRate, double GradientNorm, bool Skipped = false);
+/// <param name="RedoneWithOrdinaryBackprop">True when the memory-efficient gradient was not finite and the step was redone with ordinary backprop.</param>
+public readonly record struct StepResult(long Step, double Loss, double LearningRate, double GradientNorm, bool Skipped = false, bool RedoneWithOrdinaryBackprop = false);

@@ -74,6 +74,15 @@ public sealed class Trainer
     private int _consecutiveSkips;
 
     /// <summary>
+    /// Steps whose memory-efficient gradient was not finite and that were redone with ordinary backprop
+    /// (see <see cref="MultiScaleFlow.MemoryEfficientBackprop"/>); they cost one more forward and the memory
+    /// of ordinary backprop for that step.
+    /// </summary>
+    public long OrdinaryBackpropSteps { get; private set; }
+
+    private double GradientNorm() => GradientClipping.GlobalNorm(Optimizer.Parameters.Select(p => p.Value));
+
+    /// <summary>
     /// Runs one step and returns its loss (the batch mean of the objective, before the update). The global
     /// gradient norm is always computed; when it or the loss is not finite the update is skipped (the batch
     /// still counts as used, so a resumed run stays bit-exact).
@@ -90,14 +99,39 @@ public sealed class Trainer
         double value = loss.Item();
         double norm = double.NaN;
         bool skipped;
+        bool redone = false;
         try
         {
             if (double.IsFinite(value))
             {
                 loss.Backward();
-                norm = ClipNorm > 0
-                    ? GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm)
-                    : GradientClipping.GlobalNorm(Optimizer.Parameters.Select(p => p.Value));
+                norm = GradientNorm();
+                if (!double.IsFinite(norm) && Model is MultiScaleFlow { MemoryEfficientBackprop: true } flow)
+                {
+                    // Rebuilding inputs with the inverse fails where a coupling scale underflows (the forward
+                    // is then not invertible in float); ordinary backprop of the same batch is still exact.
+                    loss.ReleaseGraph();
+                    Optimizer.ZeroGrad();
+                    flow.MemoryEfficientBackprop = false;
+                    try
+                    {
+                        loss = Objective.Loss(Model.LogProb(x));
+                        value = loss.Item();
+                        loss.Backward();
+                        norm = GradientNorm();
+                        OrdinaryBackpropSteps++;
+                        redone = true;
+                    }
+                    finally
+                    {
+                        flow.MemoryEfficientBackprop = true;
+                    }
+                }
+
+                if (double.IsFinite(norm) && ClipNorm > 0)
+                {
+                    GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm);
+                }
             }
 
             skipped = !double.IsFinite(value) || !double.IsFinite(norm);
@@ -128,6 +162,6 @@ public sealed class Trainer
             _consecutiveSkips = 0;
         }
 
-        return new StepResult(StepCount, value, Optimizer.LearningRate, norm, skipped);
+        return new StepResult(StepCount, value, Optimizer.LearningRate, norm, skipped, redone);
     }
 }

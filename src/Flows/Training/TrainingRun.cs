@@ -146,6 +146,10 @@ public sealed partial class TrainingRun
             {
                 observer.Message($"Step {result.Step} skipped: loss {result.Loss}, gradient norm {result.GradientNorm} (not finite); parameters unchanged.");
             }
+            else if (result.RedoneWithOrdinaryBackprop)
+            {
+                observer.Message($"Step {result.Step}: the memory-efficient gradient was not finite; redone with ordinary backprop (gradient norm {result.GradientNorm:G4}).");
+            }
 
             observer.Stepped(result, rate, Remaining(stepLimit, settings.Minutes, _elapsedBefore + trainSeconds, rate / settings.Batch));
             if (windowSteps >= 20)

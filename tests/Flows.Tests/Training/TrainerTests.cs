@@ -79,4 +79,57 @@ public sealed class TrainerTests
         Assert.Contains("--lr", e.Message, StringComparison.Ordinal);
         Assert.Equal(initial, Snapshot(model));
     }
+
+    [Fact]
+    public void A_step_whose_memory_efficient_gradient_is_not_finite_is_redone_with_ordinary_backprop()
+    {
+        // A tiny Glow whose second coupling outputs s = -100: its scale sigmoid(s + 2) underflows, so the
+        // forward sets that half to 0 and cannot be inverted in float; ordinary backprop is still finite.
+        var model = (MultiScaleFlow)Glow.Create(GlowConfig.Benchmark with { DataShape = [1, 8, 8], Levels = 1, StepsPerLevel = 2, Hidden = 8 }, new Rng(7));
+        var bias = model.NamedParameters().Single(p => p.Name == "level0.step1.coupling.zeroconv.bias").Value.Value.Span;
+        for (int c = 1; c < bias.Length; c += 2)
+        {
+            bias[c] = -100f;
+        }
+
+        var points = new float[64 * 8];
+        new Rng(2).FillUniform(points);
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] -= 0.5f;
+        }
+
+        var split = new PointSplit(points, 64);
+        var objective = Objective.NegativeLogLikelihood(64);
+        var optimizer = new Adam(model.NamedParameters(), learningRate: 1e-3);
+
+        // The premise: on this batch the reversible gradient is NaN and the ordinary one is finite.
+        var x = Flows.Autodiff.Variable.Constant(Evaluator.ToModelShape(split.Batch(new BatchOrder(split.Count, 8, 4).Indices(0), null), model));
+        model.Training = true;
+        double Norm(bool memoryEfficient)
+        {
+            model.MemoryEfficientBackprop = memoryEfficient;
+            optimizer.ZeroGrad();
+            var loss = objective.Loss(model.LogProb(x));
+            loss.Backward();
+            double norm = GradientClipping.GlobalNorm(optimizer.Parameters.Select(p => p.Value));
+            loss.ReleaseGraph();
+            return norm;
+        }
+
+        double ordinary = Norm(false);
+        Assert.True(double.IsNaN(Norm(true)));
+        Assert.True(double.IsFinite(ordinary) && ordinary > 0);
+        optimizer.ZeroGrad();
+
+        var trainer = new Trainer(model, optimizer, null, split, objective, new BatchOrder(split.Count, 8, 4), new Rng(5));
+        var before = Snapshot(model);
+        var result = trainer.Step();
+        Assert.False(result.Skipped);
+        Assert.True(result.RedoneWithOrdinaryBackprop);
+        Assert.Equal(ordinary, result.GradientNorm, 5);
+        Assert.Equal(1, trainer.OrdinaryBackpropSteps);
+        Assert.True(model.MemoryEfficientBackprop);
+        Assert.NotEqual(before, Snapshot(model));
+    }
 }

@@ -33,6 +33,7 @@ public class ErrorTests
         AssertClearError(Cli.Run("train", "--data", "moons", "--batch", "lots"), "lots");
         AssertClearError(Cli.Run("sample", "x", "--n", "-3"), "--n must be positive");
         AssertClearError(Cli.Run("manipulate", "x"), "--label");
+        AssertClearError(Cli.Run("bench", "glow-mnist", "--train-minutes", "1", "--clip", "-1"), "--clip must be zero (off) or positive");
     }
 
     [Fact]

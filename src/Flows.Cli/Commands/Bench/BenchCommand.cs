@@ -25,7 +25,8 @@ internal static class BenchCommand
         var trainMinutes = new Option<double?>("--train-minutes") { Description = "Train from scratch for this many minutes, then print the test bpd on all 10,000 test images." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the model, batch order and noise.", DefaultValueFactory = _ => 1UL };
         var record = new Option<string?>("--record") { Description = "Instead of benchmarking: write the initial state (after ActNorm init), --steps batches and the loss of each step to this folder; bench/python/glow_mnist.py --replay trains from the same start on the same batches." };
-        foreach (var option in new Option[] { k, memoryEfficient, batch, steps, warmup, sampleReps, threads, peakOnly, profile, trainMinutes, seed, record })
+        var clip = new Option<double>("--clip") { Description = "With --train-minutes: clip gradients to this global norm (not in the spec; 0 = off)." };
+        foreach (var option in new Option[] { k, memoryEfficient, batch, steps, warmup, sampleReps, threads, peakOnly, profile, trainMinutes, seed, record, clip })
         {
             glow.Options.Add(option);
         }
@@ -33,7 +34,7 @@ internal static class BenchCommand
         CommandRunner.SetAction(glow, (parse, context) => GlowMnistBench.Run(
             new GlowMnistBenchSettings(
                 parse.GetValue(k), parse.GetValue(memoryEfficient), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(warmup),
-                parse.GetValue(sampleReps), parse.GetValue(threads), parse.GetValue(peakOnly), parse.GetValue(profile), parse.GetValue(trainMinutes), parse.GetValue(seed), parse.GetValue(record)),
+                parse.GetValue(sampleReps), parse.GetValue(threads), parse.GetValue(peakOnly), parse.GetValue(profile), parse.GetValue(trainMinutes), parse.GetValue(seed), parse.GetValue(record), parse.GetValue(clip)),
             context));
         bench.Subcommands.Add(glow);
         return bench;

@@ -13,6 +13,7 @@ namespace Flows.Cli.Commands.Bench;
 /// <param name="TrainMinutes">Instead of benchmarking: train from scratch this long, then print test bpd.</param>
 /// <param name="Record">Instead of benchmarking: write the start of a training run (initial state, --steps batches, losses) to this folder.</param>
 /// <param name="Seed">Model, batch order and noise seed.</param>
+/// <param name="Clip">With <paramref name="TrainMinutes"/>: clip gradients to this global norm (not in the spec; 0 = off).</param>
 internal sealed record GlowMnistBenchSettings(
     int StepsPerLevel = 8,
     bool? MemoryEfficient = null,
@@ -25,4 +26,5 @@ internal sealed record GlowMnistBenchSettings(
     bool Profile = false,
     double? TrainMinutes = null,
     ulong Seed = 1,
-    string? Record = null);
+    string? Record = null,
+    double Clip = 0);

@@ -500,10 +500,14 @@ def train_minutes(args):
     t_start = time.perf_counter()
     step = 0
     epoch = 0
+    step_times = []
     while time.perf_counter() - t_start < budget:
         perm = torch.randperm(train.shape[0], generator=g)
         for b in range(0, train.shape[0] - args.batch + 1, args.batch):
-            loss = train_step(dequantize(train[perm[b:b + args.batch]], g))
+            x = dequantize(train[perm[b:b + args.batch]], g)
+            t0 = time.perf_counter()
+            loss = train_step(x)
+            step_times.append(time.perf_counter() - t0)
             step += 1
             if step % args.log_every == 0:
                 print(f"step {step} epoch {epoch} train_bpd {loss:.4f} elapsed {time.perf_counter() - t_start:.0f} s", flush=True)
@@ -511,6 +515,11 @@ def train_minutes(args):
                 break
         epoch += 1
     print(f"trained {step} steps in {time.perf_counter() - t_start:.0f} s ({train_step.state['skipped']} skipped)", flush=True)
+    if step_times:
+        ordered = sorted(step_times)
+        at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # nearest rank, as flows prints it
+        print(f"step_time median {statistics.median(step_times):.3f} mean {statistics.mean(step_times):.3f} "
+              f"p10 {at(0.1):.3f} p90 {at(0.9):.3f} s", flush=True)
     print(f"test_bpd {test_bpd(model, test, seed=1234):.4f} bpd", flush=True)
     print(f"peak_rss {peak_rss_mib():.1f} MiB", flush=True)
     return 0

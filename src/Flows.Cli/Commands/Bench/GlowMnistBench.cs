@@ -153,10 +153,13 @@ internal static class GlowMnistBench
         var trainer = new Trainer(model, optimizer, new LinearWarmup(1e-3, 200), dataset.Train, objective, new BatchOrder(dataset.Train.Count, s.Batch, s.Seed), new Rng(s.Seed + 1), s.Clip);
         var budget = TimeSpan.FromMinutes(minutes);
         var clock = Stopwatch.StartNew();
+        var stepTimes = new List<double>();
         while (clock.Elapsed < budget)
         {
             context.Cancellation.ThrowIfCancellationRequested();
+            long t0 = Stopwatch.GetTimestamp();
             var result = trainer.Step();
+            stepTimes.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             if (result.Step % 100 == 0)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {result.Step} train_bpd {result.Loss:F4} elapsed {clock.Elapsed.TotalSeconds:F0} s"));
@@ -165,10 +168,21 @@ internal static class GlowMnistBench
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained {trainer.StepCount} steps in {clock.Elapsed.TotalSeconds:F0} s ({trainer.SkippedSteps} skipped, {trainer.OrdinaryBackpropSteps} redone with ordinary backprop)"));
+        output.WriteLine(StepTimeLine(stepTimes));
         var eval = Evaluator.Evaluate(model, dataset.Test, objective, batchSize: 500);
         output.WriteLine(Line("test_bpd", eval.Metric, "bpd", "F4"));
         output.WriteLine(Line("peak_rss", PeakRssMiB(), "MiB"));
         return 0;
+    }
+
+    /// <summary>The step-time distribution of a long run (the peer prints the same line): a median alone hides slow stretches.</summary>
+    internal static string StepTimeLine(List<double> seconds)
+    {
+        var sorted = seconds.ToArray();
+        Array.Sort(sorted);
+        double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        double mean = sorted.Length == 0 ? double.NaN : sorted.Average();
+        return string.Create(CultureInfo.InvariantCulture, $"step_time median {(sorted.Length == 0 ? double.NaN : Median(seconds)):F3} mean {mean:F3} p10 {At(0.1):F3} p90 {At(0.9):F3} s");
     }
 
     internal static string Line(string name, double value, string unit, string format = "F1")

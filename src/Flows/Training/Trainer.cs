@@ -80,7 +80,10 @@ public sealed class Trainer
     /// </summary>
     public long OrdinaryBackpropSteps { get; private set; }
 
-    private double GradientNorm() => GradientClipping.GlobalNorm(Optimizer.Parameters.Select(p => p.Value));
+    /// <summary>The global gradient norm before clipping; clips in the same pass when <see cref="ClipNorm"/> is set (a non-finite norm leaves the gradients as they are).</summary>
+    private double NormAndClip() => ClipNorm > 0
+        ? GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm)
+        : GradientClipping.GlobalNorm(Optimizer.Parameters.Select(p => p.Value));
 
     /// <summary>
     /// Runs one step and returns its loss (the batch mean of the objective, before the update). The global
@@ -105,7 +108,7 @@ public sealed class Trainer
             if (double.IsFinite(value))
             {
                 loss.Backward();
-                norm = GradientNorm();
+                norm = NormAndClip();
                 if (!double.IsFinite(norm) && Model is MultiScaleFlow { MemoryEfficientBackprop: true } flow)
                 {
                     // Rebuilding inputs with the inverse fails where a coupling scale underflows (the forward
@@ -118,7 +121,7 @@ public sealed class Trainer
                         loss = Objective.Loss(Model.LogProb(x));
                         value = loss.Item();
                         loss.Backward();
-                        norm = GradientNorm();
+                        norm = NormAndClip();
                         OrdinaryBackpropSteps++;
                         redone = true;
                     }
@@ -126,11 +129,6 @@ public sealed class Trainer
                     {
                         flow.MemoryEfficientBackprop = true;
                     }
-                }
-
-                if (double.IsFinite(norm) && ClipNorm > 0)
-                {
-                    GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm);
                 }
             }
 

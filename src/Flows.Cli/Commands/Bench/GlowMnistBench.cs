@@ -178,11 +178,15 @@ internal static class GlowMnistBench
     /// <summary>The step-time distribution of a long run (the peer prints the same line): a median alone hides slow stretches.</summary>
     internal static string StepTimeLine(List<double> seconds)
     {
+        if (seconds.Count == 0)
+        {
+            return "step_time none";
+        }
+
         var sorted = seconds.ToArray();
         Array.Sort(sorted);
-        double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-        double mean = sorted.Length == 0 ? double.NaN : sorted.Average();
-        return string.Create(CultureInfo.InvariantCulture, $"step_time median {(sorted.Length == 0 ? double.NaN : Median(seconds)):F3} mean {mean:F3} p10 {At(0.1):F3} p90 {At(0.9):F3} s");
+        double At(double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        return string.Create(CultureInfo.InvariantCulture, $"step_time median {Median(seconds):F3} mean {sorted.Average():F3} p10 {At(0.1):F3} p90 {At(0.9):F3} s");
     }
 
     internal static string Line(string name, double value, string unit, string format = "F1")

@@ -7,14 +7,16 @@ namespace Flows.Bench;
 
 /// <summary>
 /// Entry point. The first argument picks a mode: <c>quick</c> prints one plain line per engine figure
-/// (for bench/compare-engine.sh); anything else goes to BenchmarkDotNet's switcher. Add a mode by
-/// adding a case to <see cref="Modes"/>.
+/// (for bench/compare-engine.sh), <c>direct</c> times the direct convolution tiles against spans
+/// (<see cref="DirectConvAb"/>); anything else goes to BenchmarkDotNet's switcher. Add a mode by adding
+/// a case to <see cref="Modes"/>.
 /// </summary>
 internal static class Program
 {
     private static readonly Dictionary<string, Func<string[], int>> Modes = new(StringComparer.OrdinalIgnoreCase)
     {
         ["quick"] = EngineQuick.Run,
+        ["direct"] = DirectConvAb.Run,
     };
 
     public static int Main(string[] args)

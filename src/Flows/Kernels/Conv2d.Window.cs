@@ -14,8 +14,14 @@ public static partial class Conv2d
     /// micro-kernels, 32 (or 16) span positions at a time. Images run in parallel, each computed alone,
     /// so bits do not depend on the thread count.
     /// </summary>
-    private static unsafe void WindowConvolve(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
+    private static unsafe void WindowConvolve(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, bool allowDirect)
     {
+        if (allowDirect && UsesDirect(g))
+        {
+            DirectConvolve(g, x, w, y);
+            return;
+        }
+
         var layout = new PaddedPlanes(g);
         const int mr = Gemm.Avx512MR;
         int k = g.PatchLength, co = g.OutChannels, ci = g.InChannels, span = layout.SpanLength;

@@ -10,8 +10,10 @@ namespace Flows.Kernels;
 /// so that each kernel tap is a plain shift of a contiguous run: the forward pass and the input
 /// gradient are GEMMs whose B rows are read straight from shifted windows (no im2col matrix), and the
 /// weight gradient is a tile of dot products along the pixels, accumulated lane-wise over all images.
-/// Without AVX-512 the im2col path runs instead. Work is split into pieces fixed by the problem
-/// size and every sum runs in a fixed order, so results do not depend on the thread count.
+/// Forward passes with many output channels and a 1×1 kernel or a small depth skip the bordered
+/// copy and write NCHW in place (<see cref="DirectConvolve"/>, same bits). Without AVX-512 the
+/// im2col path runs instead. Work is split into pieces fixed by the problem size and every sum runs
+/// in a fixed order, so results do not depend on the thread count.
 /// </para>
 /// </summary>
 public static partial class Conv2d
@@ -32,6 +34,9 @@ public static partial class Conv2d
 
     internal static bool IsSupported(ConvPath path) => path == ConvPath.Im2col || Avx512F.IsSupported;
 
+    /// <summary>Both AVX-512 paths: the window kernels, with or without direct tiles.</summary>
+    private static bool IsWindow(ConvPath path) => path is ConvPath.Window or ConvPath.WindowSpans;
+
     internal static void Forward(ConvPath path, ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
     {
         g.Validate(x.Length, w.Length, y.Length);
@@ -40,9 +45,9 @@ public static partial class Conv2d
             return;
         }
 
-        if (path == ConvPath.Window)
+        if (IsWindow(path))
         {
-            WindowConvolve(g, x, w, y);
+            WindowConvolve(g, x, w, y, allowDirect: path == ConvPath.Window);
         }
         else
         {
@@ -58,7 +63,7 @@ public static partial class Conv2d
             return;
         }
 
-        if (path != ConvPath.Window)
+        if (!IsWindow(path))
         {
             BackwardInputIm2col(g, dy, w, dx);
             return;
@@ -84,7 +89,7 @@ public static partial class Conv2d
             }
 
             var transposed = g with { InChannels = g.OutChannels, OutChannels = g.InChannels };
-            WindowConvolve(transposed, dy, flipped.AsSpan(0, g.WeightLength), dx);
+            WindowConvolve(transposed, dy, flipped.AsSpan(0, g.WeightLength), dx, allowDirect: path == ConvPath.Window);
         }
         finally
         {
@@ -101,7 +106,7 @@ public static partial class Conv2d
             return;
         }
 
-        if (path == ConvPath.Window)
+        if (IsWindow(path))
         {
             if (g.KernelHeight == 1 && g.KernelWidth == 1)
             {
@@ -119,9 +124,15 @@ public static partial class Conv2d
     }
 }
 
-/// <summary>Convolution implementations: shifted windows over padded planes (AVX-512) or im2col + GEMM.</summary>
+/// <summary>Convolution implementations.</summary>
 internal enum ConvPath
 {
+    /// <summary>Unfolded patches and <see cref="Gemm"/> (any machine).</summary>
     Im2col,
+
+    /// <summary>AVX-512 window kernels; forward passes that fit direct tiles run in place on NCHW (the default).</summary>
     Window,
+
+    /// <summary>AVX-512 window kernels, always over zero-bordered spans (what <see cref="Window"/> did before direct tiles; kept to check them).</summary>
+    WindowSpans,
 }

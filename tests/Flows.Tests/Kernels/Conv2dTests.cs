@@ -2,10 +2,10 @@ using Flows.Kernels;
 
 namespace Flows.Tests.Kernels;
 
-/// <summary>Both convolution paths (shifted windows and im2col) against <see cref="ConvReference"/>.</summary>
+/// <summary>The convolution paths (im2col, windows with direct tiles, windows over spans only) against <see cref="ConvReference"/>.</summary>
 public sealed class Conv2dTests
 {
-    public static TheoryData<string> Paths => new() { nameof(ConvPath.Im2col), nameof(ConvPath.Window) };
+    public static TheoryData<string> Paths => new() { nameof(ConvPath.Im2col), nameof(ConvPath.Window), nameof(ConvPath.WindowSpans) };
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -77,6 +77,42 @@ public sealed class Conv2dTests
                 Check(path, new ConvGeometry(3, inChannels, outChannels, 14, 14, kernel, kernel), rng);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(3, 128, 128, 14, 14, 1)] // glow-mnist level 0: 196 = 6·32 + 4 positions
+    [InlineData(3, 128, 128, 7, 7, 1)] // level 1: 49 = 32 + 17
+    [InlineData(3, 2, 128, 14, 14, 3)]
+    [InlineData(2, 4, 128, 7, 7, 3)]
+    [InlineData(2, 300, 13, 5, 7, 1)] // two depth passes (256 + 44), one full and one 1-row sliver
+    [InlineData(2, 7, 25, 8, 4, 3)] // 32 positions: no tail; depth 63
+    [InlineData(2, 5, 40, 3, 3, 1)] // 9 positions: only a tail
+    [InlineData(1, 1, 14, 1, 1, 1)]
+    public void Direct_tiles_give_the_same_bits_as_the_spans_they_replace(int batch, int inChannels, int outChannels, int height, int width, int kernel)
+    {
+        if (!Conv2d.IsSupported(ConvPath.Window))
+        {
+            return;
+        }
+
+        var g = new ConvGeometry(batch, inChannels, outChannels, height, width, kernel, kernel);
+        var rng = new Rng(35);
+        var x = KernelTolerance.Random(g.InputLength, rng);
+        var w = KernelTolerance.Random(g.WeightLength, rng);
+        float[] direct = Filled(g.OutputLength, float.NaN), spans = Filled(g.OutputLength, float.NaN);
+        Conv2d.Forward(ConvPath.Window, g, x, w, direct);
+        Conv2d.Forward(ConvPath.WindowSpans, g, x, w, spans);
+        Assert.Equal(spans, direct);
+
+        // The input gradient of an output-heavy convolution is a forward pass with many outputs, which takes direct tiles too.
+        var flipped = g with { InChannels = outChannels, OutChannels = inChannels };
+        float[] dxDirect = Filled(flipped.InputLength, float.NaN), dxSpans = Filled(flipped.InputLength, float.NaN);
+        var w2 = KernelTolerance.Random(flipped.WeightLength, rng);
+        var y2 = KernelTolerance.Random(flipped.OutputLength, rng);
+        Conv2d.BackwardInput(ConvPath.Window, flipped, y2, w2, dxDirect);
+        Conv2d.BackwardInput(ConvPath.WindowSpans, flipped, y2, w2, dxSpans);
+        Assert.Equal(dxSpans, dxDirect);
+        Check(ConvPath.Window, g, rng);
     }
 
     [Fact]

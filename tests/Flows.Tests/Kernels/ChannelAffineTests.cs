@@ -61,6 +61,44 @@ public sealed class ChannelAffineTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_one_pass_forward_gives_the_bits_of_the_three_primitives_it_replaced(bool relu)
+    {
+        // Planes of 1..40 floats (every vector tail) with specials: NaN, ±∞, ±0, denormals, exact cancellations.
+        var rng = new Rng(41);
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 1e-40f, -1e-40f, float.MaxValue];
+        for (int inner = 1; inner <= 40; inner++)
+        {
+            const int n = 2, channels = 3;
+            int total = n * channels * inner;
+            var x = KernelTolerance.Random(total, rng);
+            for (int i = 0; i < total; i += 3)
+            {
+                x[i] = specials[rng.NextInt(specials.Length)];
+            }
+
+            float[] loc = [0.25f, -0f, float.NaN], scale = [1.5f, 1e-39f, 2f];
+            x[0] = -loc[0];
+            var expected = new float[total];
+            for (int plane = 0; plane < n * channels; plane++)
+            {
+                var dst = expected.AsSpan(plane * inner, inner);
+                System.Numerics.Tensors.TensorPrimitives.Add(x.AsSpan(plane * inner, inner), loc[plane % channels], dst);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dst, scale[plane % channels], dst);
+                if (relu)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Max(dst, 0f, dst);
+                }
+            }
+
+            var actual = new float[total];
+            ChannelAffine.Forward(x, n, channels, inner, loc, scale, actual, relu);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
     [Fact]
     public void One_and_two_threads_give_identical_bits()
     {

@@ -6,8 +6,17 @@ public static class Autograd
     [ThreadStatic]
     private static int _noGradDepth;
 
+    [ThreadStatic]
+    private static bool _valuesOnly;
+
     /// <summary>True unless inside a <see cref="NoGrad"/> scope.</summary>
     public static bool IsEnabled => _noGradDepth == 0;
+
+    /// <summary>
+    /// True inside a <see cref="Recording"/> scope: the graph being recorded will only be released, never
+    /// differentiated, so an op may compute its values by a faster route that records no backward.
+    /// </summary>
+    internal static bool ValuesOnly => _valuesOnly || !IsEnabled;
 
     /// <summary>Within the returned scope, operations record no graph (sampling, evaluation).</summary>
     public static IDisposable NoGrad()
@@ -24,11 +33,13 @@ public static class Autograd
     internal static IDisposable Recording()
     {
         int saved = _noGradDepth;
+        bool savedValuesOnly = _valuesOnly;
         _noGradDepth = 0;
-        return new RestoreScope(saved);
+        _valuesOnly = true;
+        return new RestoreScope(saved, savedValuesOnly);
     }
 
-    private sealed class RestoreScope(int depth) : IDisposable
+    private sealed class RestoreScope(int depth, bool valuesOnly) : IDisposable
     {
         private bool _disposed;
 
@@ -38,6 +49,7 @@ public static class Autograd
             {
                 _disposed = true;
                 _noGradDepth = depth;
+                _valuesOnly = valuesOnly;
             }
         }
     }

@@ -51,6 +51,11 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
 
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
+        if (Autograd.ValuesOnly)
+        {
+            return InverseValues(z);
+        }
+
         var (za, zb) = CouplingHalves.Split(z, Channels);
         var (shift, logScale) = Conditioner(za);
         var xb = Ops.Sub(Ops.Mul(zb, Ops.Exp(Ops.Neg(logScale))), shift);
@@ -68,6 +73,30 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
     }
 
     /// <summary>shift and ln scale = log-sigmoid(s + 2) from the interleaved network output.</summary>
+    /// <summary>
+    /// The inverse when nothing will be differentiated (sampling, decoding): the network's output goes
+    /// through one kernel (<see cref="CouplingRecompute.InvertAffine"/>) instead of eleven recorded ops —
+    /// the same float operations on each element, so x has the same bits. The result is an op node over z
+    /// and the network's output, so releasing the caller's graph releases the network's intermediates too.
+    /// </summary>
+    private (Variable X, Variable LogDet) InverseValues(Variable z)
+    {
+        ArgumentNullException.ThrowIfNull(z);
+        if (z.Shape.Length != 4 || z.Shape[1] != Channels)
+        {
+            throw new ArgumentException($"Coupling over {Channels} channels needs [N, {Channels}, H, W], got {Tensor.FormatShape(z.Shape)}.", nameof(z));
+        }
+
+        var h = Network.Forward(Ops.Slice(z, 1, 0, Channels / 2));
+        var x = Tensor.Uninitialized(z.Shape);
+        var logDet = Tensor.Uninitialized(z.Shape[0]);
+        CouplingRecompute.InvertAffine(z.Value, h.Value, x, logDet);
+        return (ValuesOnlyNode(x, z, h), ValuesOnlyNode(logDet, z, h));
+    }
+
+    private static Variable ValuesOnlyNode(Tensor value, Variable z, Variable h)
+        => Variable.FromOp(value, [z, h], _ => throw new InvalidOperationException("The coupling's inverse was computed for values only (inside a recording scope that is never differentiated)."));
+
     private (Variable Shift, Variable LogScale) Conditioner(Variable xa)
     {
         var h = Network.Forward(xa);

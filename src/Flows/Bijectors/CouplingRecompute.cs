@@ -56,6 +56,52 @@ internal static class CouplingRecompute
     }
 
     /// <summary>The recorded second half of the leaf (after <see cref="RebuildSecondHalf"/>).</summary>
+    /// <summary>
+    /// The affine coupling's inverse from its network output h [N, 2·Cb, H, W] (shift in even channels,
+    /// raw scale s in odd ones): x = [z_a, z_b·e^(−ls) − shift] with ls = log σ(s + 2), and
+    /// logDet[n] = −Σ ls. Each plane runs the primitives the recorded ops run (Add, softplus, Negate, Exp,
+    /// Multiply, Subtract), so x is bit-identical to them; samples run in parallel, each summed alone.
+    /// </summary>
+    public static void InvertAffine(Tensor z, Tensor h, Tensor x, Tensor logDet)
+    {
+        int n = z.Shape[0], channels = z.Shape[1], half = channels / 2, rest = channels - half;
+        int plane = z.Shape[2] * z.Shape[3];
+        if (h.Rank != 4 || h.Shape[0] != n || h.Shape[1] != 2 * rest || h.Shape[2] * h.Shape[3] != plane || x.Length != z.Length || logDet.Length != n)
+        {
+            throw new ArgumentException($"InvertAffine: z {Tensor.FormatShape(z.Shape)}, network output {Tensor.FormatShape(h.Shape)}, x {Tensor.FormatShape(x.Shape)}, log-det {Tensor.FormatShape(logDet.Shape)} do not fit.");
+        }
+
+        float[] zs = z.Storage, hs = h.Storage, xs = x.Storage, ld = logDet.Storage;
+        int chunks = Math.Min(n, Kernels.Parallelism.ChunkCount((long)n * channels * plane, 16 * 1024));
+        Kernels.Parallelism.For(chunks, chunk =>
+        {
+            var (s0, s1) = Kernels.Parallelism.ChunkRange(chunk, chunks, n);
+            var ls = new float[rest * plane];
+            var e = new float[plane];
+            for (int s = s0; s < s1; s++)
+            {
+                int image = s * channels * plane;
+                zs.AsSpan(image, half * plane).CopyTo(xs.AsSpan(image, half * plane));
+                for (int j = 0; j < rest; j++)
+                {
+                    var shift = hs.AsSpan(((s * 2 * rest) + (2 * j)) * plane, plane);
+                    var raw = hs.AsSpan(((s * 2 * rest) + (2 * j) + 1) * plane, plane);
+                    var lsj = ls.AsSpan(j * plane, plane);
+                    TensorPrimitives.Add(raw, 2f, e);
+                    Ops.SoftplusInto(e, lsj, negate: true);
+                    TensorPrimitives.Negate(lsj, e);
+                    TensorPrimitives.Exp(e, e);
+                    var zb = zs.AsSpan(image + ((half + j) * plane), plane);
+                    var xb = xs.AsSpan(image + ((half + j) * plane), plane);
+                    TensorPrimitives.Multiply(zb, e, xb);
+                    TensorPrimitives.Subtract(xb, shift, xb);
+                }
+
+                ld[s] = -TensorPrimitives.Sum<float>(ls);
+            }
+        });
+    }
+
     public static Variable Second(Variable leaf)
     {
         int channels = leaf.Shape[1], half = channels / 2;

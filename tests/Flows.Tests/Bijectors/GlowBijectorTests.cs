@@ -82,6 +82,49 @@ public sealed class GlowBijectorTests
         }
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)] // odd: the kept half is the smaller one
+    public void Affine_coupling_inverse_for_values_only_equals_the_recorded_inverse(int channels)
+    {
+        var rng = new Rng(21);
+        var b = new AffineCoupling(channels, 8, rng);
+        Randomize(b, rng);
+        var z = BijectorContract.RandomInput(new Rng(22), 3, channels, 5, 6);
+        var (xRecorded, logDetRecorded) = b.Inverse(Variable.Constant(z));
+        Assert.True(xRecorded.RequiresGrad); // the ordinary, differentiable route
+
+        // Sampling and decoding run each step through DetachedStep (recording only to release).
+        var (x, logDet) = DetachedStep.Run(b, z, inverse: true);
+        Assert.Equal(xRecorded.Value.ToArray(), x.ToArray());
+        var expected = logDetRecorded.Value.ToArray();
+        var actual = logDet.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.InRange(actual[i] - expected[i], -1e-4f * (1 + Math.Abs(expected[i])), 1e-4f * (1 + Math.Abs(expected[i])));
+        }
+
+        using (Autograd.NoGrad())
+        {
+            Assert.Equal(x.ToArray(), b.Inverse(Variable.Constant(z)).X.Value.ToArray());
+        }
+
+        // Inverts the forward (to float rounding), and refuses to be differentiated.
+        var back = b.Forward(Variable.Constant(x)).Z.Value.ToArray();
+        var zs = z.ToArray();
+        for (int i = 0; i < zs.Length; i++)
+        {
+            Assert.InRange(back[i] - zs[i], -1e-4f, 1e-4f);
+        }
+
+        using (Autograd.Recording())
+        {
+            var (values, _) = b.Inverse(Variable.Constant(z));
+            Assert.Throws<InvalidOperationException>(() => Ops.Sum(values, [0, 1, 2, 3]).Backward());
+            values.ReleaseGraph();
+        }
+    }
+
     [Fact]
     public void Affine_coupling_satisfies_the_contract()
     {

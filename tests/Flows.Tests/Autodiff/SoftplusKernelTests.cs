@@ -31,6 +31,41 @@ public sealed class SoftplusKernelTests
         AssertMatches(x, negate: true);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_vector_loop_gives_the_bits_of_the_scalar_loop_it_replaced(bool negate)
+    {
+        // The scalar loop, applied to the same SIMD exp and log, element by element.
+        var rng = new Rng(7);
+        float[] specials = [0f, -0f, 1e-8f, -1e-30f, 16.6f, -17f, 88.7f, -100f, 3e38f, float.PositiveInfinity, float.NegativeInfinity, float.NaN];
+        var x = new float[600];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = i % 7 == 0 ? specials[i / 7 % specials.Length] : (float)(rng.NextNormal() * 10);
+        }
+
+        var e = new float[x.Length];
+        var l = new float[x.Length];
+        System.Numerics.Tensors.TensorPrimitives.Abs(x, e);
+        System.Numerics.Tensors.TensorPrimitives.Negate(e, e);
+        System.Numerics.Tensors.TensorPrimitives.Exp(e, e);
+        System.Numerics.Tensors.TensorPrimitives.Add(e, 1f, l);
+        System.Numerics.Tensors.TensorPrimitives.Log(l, l);
+        var expected = new float[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            float u = 1f + e[i];
+            float log1p = u == 1f ? e[i] : l[i] * e[i] / (u - 1f);
+            float sp = MathF.Max(negate ? -x[i] : x[i], 0f) + log1p;
+            expected[i] = negate ? -sp : sp;
+        }
+
+        var actual = new float[x.Length];
+        Ops.SoftplusInto(x, actual, negate);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void Works_in_place()
     {

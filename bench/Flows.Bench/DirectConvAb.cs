@@ -17,6 +17,8 @@ internal static class DirectConvAb
         new(64, 128, 128, 7, 7, 1, 1),
         new(64, 2, 128, 14, 14, 3, 3),
         new(64, 4, 128, 7, 7, 3, 3),
+        new(64, 4, 4, 14, 14, 1, 1),
+        new(64, 8, 8, 7, 7, 1, 1),
     ];
 
     public static int Run(string[] args)

@@ -8,12 +8,12 @@ public static partial class Conv2d
     private const int DirectUnfoldDepth = 64;
 
     /// <summary>
-    /// Whether <see cref="DirectConvolve"/> serves this problem: many output channels (at least one full
-    /// micro-tile of rows) and either a 1×1 kernel or a small unfolded depth.
+    /// Whether <see cref="DirectConvolve"/> serves this problem: a 1×1 kernel (nothing to pad; with few
+    /// channels, e.g. Glow's invertible 1×1 convolution, the copies are most of the work), or many output
+    /// channels (at least one full micro-tile of rows) and a small unfolded depth.
     /// </summary>
     private static bool UsesDirect(ConvGeometry g)
-        => g.OutChannels > Gemm.Avx512MR
-           && ((g.KernelHeight == 1 && g.KernelWidth == 1) || g.PatchLength <= DirectUnfoldDepth);
+        => (g.KernelHeight == 1 && g.KernelWidth == 1) || (g.OutChannels > Gemm.Avx512MR && g.PatchLength <= DirectUnfoldDepth);
 
     /// <summary>
     /// y[n] = W·B_n written straight into NCHW, where B_n is the image itself for a 1×1 kernel (row c =

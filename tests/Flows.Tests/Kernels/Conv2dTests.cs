@@ -88,6 +88,9 @@ public sealed class Conv2dTests
     [InlineData(2, 7, 25, 8, 4, 3)] // 32 positions: no tail; depth 63
     [InlineData(2, 5, 40, 3, 3, 1)] // 9 positions: only a tail
     [InlineData(1, 1, 14, 1, 1, 1)]
+    [InlineData(3, 4, 4, 14, 14, 1)] // Glow's invertible 1×1 convolution, level 0
+    [InlineData(3, 8, 8, 7, 7, 1)] // and level 1
+    [InlineData(2, 3, 1, 9, 11, 1)]
     public void Direct_tiles_give_the_same_bits_as_the_spans_they_replace(int batch, int inChannels, int outChannels, int height, int width, int kernel)
     {
         if (!Conv2d.IsSupported(ConvPath.Window))

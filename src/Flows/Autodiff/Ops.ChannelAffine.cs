@@ -54,6 +54,42 @@ public static partial class Ops
         });
     }
 
+    /// <summary>
+    /// A node for a value computed by a faster route inside <see cref="Autograd.ValuesOnly"/> code: it keeps
+    /// its parents (so releasing the caller's graph releases theirs) and refuses a backward.
+    /// </summary>
+    internal static Variable ValuesOnlyNode(Tensor value, params Variable[] parents)
+        => Variable.FromOp(value, parents, _ => throw new InvalidOperationException("This value was computed for values only (inside a recording scope that is never differentiated)."));
+
+    /// <summary>
+    /// x[n, c] = z[n, c]·e^(−logScale[c]) − loc[c] (ActNorm's inverse) for values only, plane by plane with
+    /// the primitives the broadcast ops use (Negate, Exp, then Multiply and Subtract), so the same bits.
+    /// </summary>
+    internal static Variable ChannelAffineInverseValues(Variable z, Variable loc, Variable logScale)
+    {
+        int n = z.Shape[0], channels = z.Shape[1];
+        int inner = n * channels == 0 ? 0 : z.Value.Length / (n * channels);
+        var factor = new float[channels];
+        System.Numerics.Tensors.TensorPrimitives.Negate(logScale.Value.Span, factor);
+        System.Numerics.Tensors.TensorPrimitives.Exp(factor, factor);
+        var locValues = loc.Value.Span.ToArray();
+        var x = Tensor.Uninitialized(z.Shape);
+        float[] zs = z.Value.Storage, xs = x.Storage;
+        int chunks = Math.Min(n, Kernels.Parallelism.ChunkCount((long)n * channels * inner, 16 * 1024));
+        Kernels.Parallelism.For(chunks, chunk =>
+        {
+            var (s0, s1) = Kernels.Parallelism.ChunkRange(chunk, chunks, n);
+            for (int plane = s0 * channels; plane < s1 * channels; plane++)
+            {
+                int c = plane % channels;
+                var xp = xs.AsSpan(plane * inner, inner);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(zs.AsSpan(plane * inner, inner), factor[c], xp);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(xp, locValues[c], xp);
+            }
+        });
+        return ValuesOnlyNode(x, z, loc, logScale);
+    }
+
     private static Tensor ToTensor(double[] values)
     {
         var t = Tensor.Uninitialized(values.Length);

@@ -91,11 +91,12 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
         var x = Tensor.Uninitialized(z.Shape);
         var logDet = Tensor.Uninitialized(z.Shape[0]);
         CouplingRecompute.InvertAffine(z.Value, h.Value, x, logDet);
-        return (ValuesOnlyNode(x, z, h), ValuesOnlyNode(logDet, z, h));
+        if (!Autograd.IsEnabled)
+        {
+            h.Value.Release(); // an unrecorded intermediate nobody else holds
+        }
+        return (Ops.ValuesOnlyNode(x, z, h), Ops.ValuesOnlyNode(logDet, z, h));
     }
-
-    private static Variable ValuesOnlyNode(Tensor value, Variable z, Variable h)
-        => Variable.FromOp(value, [z, h], _ => throw new InvalidOperationException("The coupling's inverse was computed for values only (inside a recording scope that is never differentiated)."));
 
     private (Variable Shift, Variable LogScale) Conditioner(Variable xa)
     {

@@ -56,6 +56,11 @@ public sealed class ActNormLayer : Module
     internal static Variable InverseAffine(Variable z, Variable loc, Variable logScale)
     {
         CheckInput(z, loc.Shape[0]);
+        if (Autograd.ValuesOnly)
+        {
+            return Ops.ChannelAffineInverseValues(z, loc, logScale);
+        }
+
         var shape = PerChannelShape(z);
         return Ops.Sub(Ops.Mul(z, Ops.Exp(Ops.Neg(Ops.Reshape(logScale, shape)))), Ops.Reshape(loc, shape));
     }

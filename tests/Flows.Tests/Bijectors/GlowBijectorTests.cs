@@ -126,6 +126,37 @@ public sealed class GlowBijectorTests
     }
 
     [Fact]
+    public void ActNorm_inverse_and_zero_conv_for_values_only_give_the_recorded_bits()
+    {
+        var rng = new Rng(23);
+        var actNorm = new ActNorm(5);
+        Randomize(actNorm, rng);
+        var z = BijectorContract.RandomInput(new Rng(24), 3, 5, 4, 7);
+        var recorded = actNorm.Inverse(Variable.Constant(z)).X;
+        Assert.True(recorded.RequiresGrad);
+        var (values, _) = DetachedStep.Run(actNorm, z, inverse: true);
+        Assert.Equal(recorded.Value.ToArray(), values.ToArray());
+
+        var zeroConv = new Flows.NN.ZeroConv2d(5, 3);
+        Randomize(zeroConv, rng, 0.2f);
+        var input = Variable.Constant(z);
+        var expected = zeroConv.Forward(input);
+        Assert.True(expected.RequiresGrad);
+        using (Autograd.NoGrad())
+        {
+            Assert.Equal(expected.Value.ToArray(), zeroConv.Forward(input).Value.ToArray());
+        }
+
+        using (Autograd.Recording())
+        {
+            var y = zeroConv.Forward(input);
+            Assert.Equal(expected.Value.ToArray(), y.Value.ToArray());
+            Assert.Throws<InvalidOperationException>(() => Ops.Sum(y, [0, 1, 2, 3]).Backward());
+            y.ReleaseGraph();
+        }
+    }
+
+    [Fact]
     public void Affine_coupling_satisfies_the_contract()
     {
         var rng = new Rng(18);

@@ -4,10 +4,11 @@ using Flows.Kernels;
 namespace Flows.Bench;
 
 /// <summary>
-/// <c>direct</c> mode: the convolution forward passes of glow-mnist that take direct tiles, timed against
-/// the same kernels over zero-bordered spans, alternating call batches in one process (a shared
+/// <c>direct</c> mode: the convolution forward passes of glow-mnist that take direct tiles or tap rows,
+/// timed against the window kernels over zero-bordered spans, alternating call batches in one process (a shared
 /// machine's drift hits both alike). Prints min and median ms of each and whether the outputs are
-/// bit-identical. Options: <c>--threads N</c> (default 2), <c>--reps N</c> (default 40).
+/// bit-identical (tap rows sum in another order, so the largest difference is printed too). Options:
+/// <c>--threads N</c> (default 2), <c>--reps N</c> (default 40).
 /// </summary>
 internal static class DirectConvAb
 {
@@ -19,6 +20,8 @@ internal static class DirectConvAb
         new(64, 4, 128, 7, 7, 3, 3),
         new(64, 4, 4, 14, 14, 1, 1),
         new(64, 8, 8, 7, 7, 1, 1),
+        new(64, 128, 4, 14, 14, 3, 3),
+        new(64, 128, 8, 7, 7, 3, 3),
     ];
 
     public static int Run(string[] args)
@@ -52,6 +55,12 @@ internal static class DirectConvAb
             }
 
             bool same = outputs[0].AsSpan().SequenceEqual(outputs[1]);
+            float maxDiff = 0;
+            for (int i = 0; i < g.OutputLength; i++)
+            {
+                maxDiff = Math.Max(maxDiff, Math.Abs(outputs[0][i] - outputs[1][i]));
+            }
+
             var times = paths.Select(_ => new List<double>()).ToArray();
             const int warmup = 5, calls = 10;
             for (int r = 0; r < warmup + reps; r++)
@@ -79,7 +88,7 @@ internal static class DirectConvAb
                 Console.WriteLine($"{name} {label} min {times[v][0]:F3} median {times[v][times[v].Count / 2]:F3} ms");
             }
 
-            Console.WriteLine($"{name} bit-identical {same}");
+            Console.WriteLine($"{name} bit-identical {same} (max |difference| {maxDiff:E2})");
         }
 
         return 0;

@@ -22,6 +22,12 @@ public static partial class Conv2d
             return;
         }
 
+        if (allowDirect && UsesTapRows(g))
+        {
+            TapRowsConvolve(g, x, w, y);
+            return;
+        }
+
         var layout = new PaddedPlanes(g);
         const int mr = Gemm.Avx512MR;
         int k = g.PatchLength, co = g.OutChannels, ci = g.InChannels, span = layout.SpanLength;

@@ -10,8 +10,9 @@ namespace Flows.Kernels;
 /// so that each kernel tap is a plain shift of a contiguous run: the forward pass and the input
 /// gradient are GEMMs whose B rows are read straight from shifted windows (no im2col matrix), and the
 /// weight gradient is a tile of dot products along the pixels, accumulated lane-wise over all images.
-/// Forward passes with many output channels and a 1×1 kernel or a small depth skip the bordered
-/// copy and write NCHW in place (<see cref="DirectConvolve"/>, same bits). Without AVX-512 the
+/// Forward passes with a 1×1 kernel, or many output channels and a small depth, skip the bordered
+/// copy and write NCHW in place (<see cref="DirectConvolve"/>, same bits); those with few outputs and
+/// many inputs run as one GEMM per tap row (<see cref="TapRowsConvolve"/>). Without AVX-512 the
 /// im2col path runs instead. Work is split into pieces fixed by the problem size and every sum runs
 /// in a fixed order, so results do not depend on the thread count.
 /// </para>
@@ -130,9 +131,9 @@ internal enum ConvPath
     /// <summary>Unfolded patches and <see cref="Gemm"/> (any machine).</summary>
     Im2col,
 
-    /// <summary>AVX-512 window kernels; forward passes that fit direct tiles run in place on NCHW (the default).</summary>
+    /// <summary>AVX-512 window kernels; forward passes that fit direct tiles or tap rows run in place on NCHW (the default).</summary>
     Window,
 
-    /// <summary>AVX-512 window kernels, always over zero-bordered spans (what <see cref="Window"/> did before direct tiles; kept to check them).</summary>
+    /// <summary>AVX-512 window kernels, always over zero-bordered spans (what <see cref="Window"/> did before direct tiles and tap rows; kept to check them).</summary>
     WindowSpans,
 }

@@ -119,6 +119,25 @@ public sealed class Conv2dTests
     }
 
     [Fact]
+    public void Few_outputs_from_many_inputs_match_the_reference()
+    {
+        // The tap-rows path (at most 12 outputs, 16 or more inputs, kernels above 1×1): rows wider than one
+        // vector (17, 33), single rows and columns, non-square and 5×5 kernels, 1..12 outputs.
+        var rng = new Rng(36);
+        (int H, int W, int Kh, int Kw)[] shapes = [(14, 14, 3, 3), (7, 7, 3, 3), (1, 17, 3, 3), (5, 1, 3, 3), (6, 33, 5, 5), (4, 9, 1, 3), (9, 4, 3, 1), (2, 2, 5, 5)];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            var (h, w, kh, kw) = shapes[i];
+            Check(BestPath(), new ConvGeometry(2, 16 + (3 * i), 1 + (i * 11 / 7), h, w, kh, kw), rng);
+        }
+
+        for (int co = 1; co <= 12; co++)
+        {
+            Check(BestPath(), new ConvGeometry(1, 20, co, 5, 6, 3, 3), rng);
+        }
+    }
+
+    [Fact]
     public void Empty_batch_leaves_a_zero_weight_gradient()
     {
         var g = new ConvGeometry(0, 2, 3, 4, 4, 3, 3);

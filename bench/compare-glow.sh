@@ -22,15 +22,22 @@ if [[ -z "${FLOWS_CMD:-}" ]]; then
   dotnet build "$ROOT/src/Flows.Cli" -c Release -v q -nologo >/dev/null
   FLOWS_CMD="dotnet run -c Release --no-build --project $ROOT/src/Flows.Cli --"
 fi
+# How much of the CPU the run had: float32 FMA peak on 1 and 2 threads, before and after (an idle moment
+# of the 2-core AVX-512 machine gives ~200 and ~390 GFLOP/s; a neighbour on the host lowers the 2-thread figure).
+dotnet build "$ROOT/bench/Flows.Bench" -c Release -v q -nologo >/dev/null
+PEAK_CMD="dotnet run -c Release --no-build --project $ROOT/bench/Flows.Bench -- peak"
 
 : >"$OUT"
+$PEAK_CMD | sed "s/^/machine before /" >>"$OUT"
 for ((r = 1; r <= REPEATS; r++)); do
   echo "repetition $r/$REPEATS" >&2
   "$PYTHON" "$ROOT/bench/python/glow_mnist.py" --bench --k 8 --steps "$STEPS" --threads "$THREADS" | sed "s/^/torch [K=8] /" >>"$OUT"
   "$PYTHON" "$ROOT/bench/python/glow_mnist.py" --peak-only --k 32 --steps 2 --warmup 1 --threads "$THREADS" | sed "s/^/torch [K=32] /" >>"$OUT"
   $FLOWS_CMD bench glow-mnist --steps "$STEPS" --threads "$THREADS" | sed "s/^/flows /" >>"$OUT"
 done
+$PEAK_CMD | sed "s/^/machine after /" >>"$OUT"
 
+grep "^machine " "$OUT"
 "$PYTHON" - "$OUT" <<'PY'
 import re, statistics, sys
 values = {}

@@ -8,8 +8,9 @@ namespace Flows.Bench;
 /// <summary>
 /// Entry point. The first argument picks a mode: <c>quick</c> prints one plain line per engine figure
 /// (for bench/compare-engine.sh), <c>direct</c> times the direct convolution tiles against spans
-/// (<see cref="DirectConvAb"/>); anything else goes to BenchmarkDotNet's switcher. Add a mode by adding
-/// a case to <see cref="Modes"/>.
+/// (<see cref="DirectConvAb"/>), <c>peak</c> measures the machine's FMA throughput right now
+/// (<see cref="PeakFlops"/>); anything else goes to BenchmarkDotNet's switcher. Add a mode by adding a
+/// case to <see cref="Modes"/>.
 /// </summary>
 internal static class Program
 {
@@ -17,6 +18,7 @@ internal static class Program
     {
         ["quick"] = EngineQuick.Run,
         ["direct"] = DirectConvAb.Run,
+        ["peak"] = PeakFlops.Run,
     };
 
     public static int Main(string[] args)

@@ -20,8 +20,10 @@ public static partial class Conv2d
     /// plane c) and the image's unfolded patches otherwise (a Ci·kh·kw × Plane scratch, small here).
     /// Unlike <see cref="WindowConvolve"/> there is no zero-bordered copy of the input and no copy of the
     /// output out of padded spans, and no work on gap columns. Full 32-position tiles run in place; the
-    /// last Plane mod 32 positions of every row go through a small zero-padded scratch, so no read or
-    /// write leaves the image. Same micro-kernels and depth order as <see cref="WindowConvolve"/>:
+    /// last Plane mod 32 positions of every row go through a small zero-padded scratch (<see cref="TailTile"/>),
+    /// so no read or write leaves the image, and the tails of as many images as fit in one 32-wide tile
+    /// share it (a fixed grouping by plane size; 14×14 planes leave 4 positions, so 8 images share a tile
+    /// instead of a mostly empty tile each). Same micro-kernels and depth order as <see cref="WindowConvolve"/>:
     /// every output element sees the same FMA chain (results are bit-identical to it).
     /// </summary>
     private static unsafe void DirectConvolve(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
@@ -56,27 +58,51 @@ public static partial class Conv2d
                 }
 
                 nint xa = (nint)xSource, aa = (nint)aPack, ya = (nint)ySource, oa = (nint)offsetBase;
-                Parallelism.For(g.Batch, n =>
+                int tail = plane % 32, perGroup = tail == 0 ? 1 : Math.Max(1, 32 / tail);
+                int groups = (g.Batch + perGroup - 1) / perGroup;
+                Parallelism.For(groups, group =>
                 {
-                    float* xImage = (float*)xa + ((long)n * ci * plane);
-                    float* yImage = (float*)ya + ((long)n * co * plane);
-                    float[]? columns = null;
+                    int first = group * perGroup, count = Math.Min(perGroup, g.Batch - first);
+                    float[]? columns = unfold ? ArrayPool<float>.Shared.Rent(k * plane) : null;
+                    var tails = tail > 0 ? new TailTile(k, co, count * tail) : default;
                     try
                     {
-                        float* source = xImage;
-                        if (unfold)
-                        {
-                            columns = ArrayPool<float>.Shared.Rent(k * plane);
-                            Unfold(g, new ReadOnlySpan<float>(xImage, ci * plane), columns);
-                        }
-
                         fixed (float* columnBase = columns)
                         {
-                            DirectImage(unfold ? columnBase : source, yImage, (float*)aa, (int*)oa, k, co, rowsPadded, plane);
+                            for (int m = 0; m < count; m++)
+                            {
+                                int n = first + m;
+                                float* b = (float*)xa + ((long)n * ci * plane);
+                                if (unfold)
+                                {
+                                    Unfold(g, new ReadOnlySpan<float>(b, ci * plane), new Span<float>(columnBase, k * plane));
+                                    b = columnBase;
+                                }
+
+                                DirectFullTiles(b, (float*)ya + ((long)n * co * plane), (float*)aa, (int*)oa, k, co, rowsPadded, plane);
+                                if (tail > 0)
+                                {
+                                    tails.Gather(b, plane, plane - tail, m * tail, tail);
+                                }
+                            }
+                        }
+
+                        if (tail > 0)
+                        {
+                            tails.Compute((float*)aa, (int*)oa + k, rowsPadded);
+                            for (int m = 0; m < count; m++)
+                            {
+                                tails.Scatter((float*)ya + ((long)(first + m) * co * plane), plane, plane - tail, m * tail, tail);
+                            }
                         }
                     }
                     finally
                     {
+                        if (tail > 0)
+                        {
+                            tails.Dispose();
+                        }
+
                         if (columns is not null)
                         {
                             ArrayPool<float>.Shared.Return(columns);
@@ -95,8 +121,31 @@ public static partial class Conv2d
     /// <summary>One image: B rows at <paramref name="b"/> + offsets[p] (stride <paramref name="plane"/>), C rows of <paramref name="plane"/> floats.</summary>
     private static unsafe void DirectImage(float* b, float* yImage, float* aPack, int* offsets, int k, int co, int rowsPadded, int plane)
     {
+        DirectFullTiles(b, yImage, aPack, offsets, k, co, rowsPadded, plane);
+        int tail = plane % 32;
+        if (tail == 0)
+        {
+            return;
+        }
+
+        var tails = new TailTile(k, co, tail);
+        try
+        {
+            tails.Gather(b, plane, plane - tail, 0, tail);
+            tails.Compute(aPack, offsets + k, rowsPadded);
+            tails.Scatter(yImage, plane, plane - tail, 0, tail);
+        }
+        finally
+        {
+            tails.Dispose();
+        }
+    }
+
+    /// <summary>The whole 32-position tiles of one image, in place.</summary>
+    private static unsafe void DirectFullTiles(float* b, float* yImage, float* aPack, int* offsets, int k, int co, int rowsPadded, int plane)
+    {
         const int mr = Gemm.Avx512MR;
-        int full = plane / 32 * 32, tail = plane - full;
+        int full = plane / 32 * 32;
         for (int pc = 0; pc < k; pc += WindowKC)
         {
             int kc = Math.Min(WindowKC, k - pc);
@@ -110,45 +159,68 @@ public static partial class Conv2d
                 }
             }
         }
+    }
 
-        if (tail == 0)
+    /// <summary>
+    /// The positions left after the whole tiles — of one image, or of several images side by side (a
+    /// tile's columns are independent, so each element still sees the same FMA chain) — gathered into
+    /// zero-padded rows of 32, computed as one tile of 16 or 32 columns, and scattered back.
+    /// </summary>
+    private readonly unsafe struct TailTile
+    {
+        private readonly float[] _scratch;
+        private readonly float* _b;
+        private readonly float* _c;
+        private readonly int _k, _co, _width;
+        private readonly System.Runtime.InteropServices.GCHandle _pin;
+
+        public TailTile(int k, int co, int columns)
         {
-            return;
+            (_k, _co) = (k, co);
+            _width = columns <= 16 ? 16 : 32;
+            _scratch = ArrayPool<float>.Shared.Rent(((k + co) * 32) + 16);
+            _pin = System.Runtime.InteropServices.GCHandle.Alloc(_scratch, System.Runtime.InteropServices.GCHandleType.Pinned);
+            _b = Align64((float*)_pin.AddrOfPinnedObject());
+            _c = _b + ((long)k * 32);
+            new Span<float>(_b, k * 32).Clear();
         }
 
-        int width = tail <= 16 ? 16 : 32;
-        float[] scratch = ArrayPool<float>.Shared.Rent(((k + co) * 32) + 16);
-        try
+        /// <summary>Columns [column, column + count) of the tail rows from B rows at <paramref name="b"/> (stride <paramref name="stride"/>), positions [start, start + count).</summary>
+        public void Gather(float* b, int stride, int start, int column, int count)
         {
-            fixed (float* scratchBase = scratch)
+            for (int p = 0; p < _k && count > 0; p++)
             {
-                float* bs = Align64(scratchBase);
-                float* cs = bs + ((long)k * 32);
-                new Span<float>(bs, k * 32).Clear();
-                for (int p = 0; p < k; p++)
-                {
-                    new ReadOnlySpan<float>(b + ((long)p * plane) + full, tail).CopyTo(new Span<float>(bs + (p * 32), tail));
-                }
+                new ReadOnlySpan<float>(b + ((long)p * stride) + start, count).CopyTo(new Span<float>(_b + (p * 32) + column, count));
+            }
+        }
 
-                for (int pc = 0; pc < k; pc += WindowKC)
+        public void Compute(float* aPack, int* rowOffsets, int rowsPadded)
+        {
+            const int mr = Gemm.Avx512MR;
+            for (int pc = 0; pc < _k; pc += WindowKC)
+            {
+                int kc = Math.Min(WindowKC, _k - pc);
+                float* block = aPack + ((long)rowsPadded * pc);
+                for (int i = 0; i < _co; i += mr)
                 {
-                    int kc = Math.Min(WindowKC, k - pc);
-                    float* block = aPack + ((long)rowsPadded * pc);
-                    for (int i = 0; i < co; i += mr)
-                    {
-                        Avx512WindowTile(Math.Min(mr, co - i), width, kc, block + ((long)i * kc), bs, offsets + k + pc, cs + (i * 32), 32, overwrite: pc == 0);
-                    }
-                }
-
-                for (int o = 0; o < co; o++)
-                {
-                    new ReadOnlySpan<float>(cs + (o * 32), tail).CopyTo(new Span<float>(yImage + ((long)o * plane) + full, tail));
+                    Avx512WindowTile(Math.Min(mr, _co - i), _width, kc, block + ((long)i * kc), _b, rowOffsets + pc, _c + (i * 32), 32, overwrite: pc == 0);
                 }
             }
         }
-        finally
+
+        /// <summary>Columns [column, column + count) of the computed rows to C rows at <paramref name="y"/> (stride <paramref name="stride"/>), positions [start, start + count).</summary>
+        public void Scatter(float* y, int stride, int start, int column, int count)
         {
-            ArrayPool<float>.Shared.Return(scratch);
+            for (int o = 0; o < _co && count > 0; o++)
+            {
+                new ReadOnlySpan<float>(_c + (o * 32) + column, count).CopyTo(new Span<float>(y + ((long)o * stride) + start, count));
+            }
+        }
+
+        public void Dispose()
+        {
+            _pin.Free();
+            ArrayPool<float>.Shared.Return(_scratch);
         }
     }
 }

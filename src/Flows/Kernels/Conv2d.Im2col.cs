@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Flows.Kernels;
 
@@ -115,6 +117,19 @@ public static partial class Conv2d
     /// <summary>col[(ci, u, v), (r, s)] = x[ci, r + u − pad, s + v − pad] or 0 outside.</summary>
     internal static void Unfold(ConvGeometry g, ReadOnlySpan<float> x, Span<float> col)
     {
+        if (Avx512F.IsSupported && x.Length >= g.InChannels * g.Plane && col.Length >= g.PatchLength * g.Plane)
+        {
+            unsafe
+            {
+                fixed (float* xp = x, cp = col)
+                {
+                    UnfoldMasked(g, xp, cp);
+                }
+            }
+
+            return;
+        }
+
         int h = g.Height, w = g.Width;
         for (int ci = 0; ci < g.InChannels; ci++)
         {
@@ -175,6 +190,48 @@ public static partial class Conv2d
 
                         var dstRow = plane.Slice((rr * w) + sLo + ds, sHi - sLo);
                         System.Numerics.Tensors.TensorPrimitives.Add(dstRow, src.Slice((r * w) + sLo, sHi - sLo), dstRow);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Unfold"/> with masked vector loads and stores, 16 columns at a time: a shifted row whose
+    /// source columns leave the image reads zeros there (masked-off lanes neither load nor fault), so each
+    /// output row is one or two instructions instead of a clear and a copy call. The same values.
+    /// </summary>
+    private static unsafe void UnfoldMasked(ConvGeometry g, float* x, float* col)
+    {
+        int h = g.Height, w = g.Width, plane = h * w;
+        var lanes = Vector512<int>.Indices;
+        var width = Vector512.Create(w);
+        var zero = Vector512<float>.Zero;
+        for (int ci = 0; ci < g.InChannels; ci++)
+        {
+            float* src = x + ((long)ci * plane);
+            for (int u = 0; u < g.KernelHeight; u++)
+            {
+                for (int v = 0; v < g.KernelWidth; v++)
+                {
+                    float* dst = col + ((long)((((ci * g.KernelHeight) + u) * g.KernelWidth) + v) * plane);
+                    int dr = u - g.PadTop, ds = v - g.PadLeft;
+                    for (int s0 = 0; s0 < w; s0 += 16)
+                    {
+                        var columns = lanes + Vector512.Create(s0);
+                        var inRow = Vector512.LessThan(columns, width);
+                        var shifted = columns + Vector512.Create(ds);
+                        var valid = (inRow & Vector512.GreaterThanOrEqual(shifted, Vector512<int>.Zero)
+                            & Vector512.LessThan(shifted, width)).AsSingle();
+                        var store = inRow.AsSingle();
+                        for (int r = 0; r < h; r++)
+                        {
+                            int rr = r + dr;
+                            var values = (uint)rr < (uint)h
+                                ? Avx512F.MaskLoad(src + (rr * w) + s0 + ds, valid, zero)
+                                : zero;
+                            Avx512F.MaskStore(dst + (r * w) + s0, store, values);
+                        }
                     }
                 }
             }

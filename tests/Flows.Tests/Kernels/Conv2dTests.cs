@@ -88,6 +88,9 @@ public sealed class Conv2dTests
     [InlineData(2, 7, 25, 8, 4, 3)] // 32 positions: no tail; depth 63
     [InlineData(2, 5, 40, 3, 3, 1)] // 9 positions: only a tail
     [InlineData(1, 1, 14, 1, 1, 1)]
+    [InlineData(19, 16, 16, 14, 14, 1)] // tails of 4 positions, 8 images to a tail tile: groups of 8, 8, 3
+    [InlineData(5, 3, 20, 4, 12, 1)] // tails of 16: 2 images to a tile
+    [InlineData(7, 2, 24, 2, 5, 3)] // 10 positions, only tails: 3 images to a tile, unfolded depth 18
     [InlineData(3, 4, 4, 14, 14, 1)] // Glow's invertible 1×1 convolution, level 0
     [InlineData(3, 8, 8, 7, 7, 1)] // and level 1
     [InlineData(2, 3, 1, 9, 11, 1)]

@@ -40,15 +40,7 @@ public static partial class Conv2d
             fixed (int* offsetBase = offsets)
             {
                 float* aPack = Align64(packedBase);
-                var panel = new DensePanelA(wSource, k, trans: false);
-                for (int pc = 0; pc < k; pc += WindowKC)
-                {
-                    int kc = Math.Min(WindowKC, k - pc);
-                    for (int i = 0; i < co; i += mr)
-                    {
-                        panel.Pack(i, Math.Min(mr, co - i), pc, kc, mr, aPack + ((long)rowsPadded * pc) + ((long)i * kc));
-                    }
-                }
+                PackWeightSlivers(wSource, co, k, rowsPadded, aPack);
 
                 // Row offsets of B in the image or unfolded scratch [0, k), and in the tail scratch [k, 2k).
                 for (int p = 0; p < k; p++)

@@ -51,15 +51,7 @@ public static partial class Conv2d
             fixed (int* offsetBase = offsets)
             {
                 float* aPack = Align64(packedBase);
-                var panel = new DensePanelA(reorderedBase, ci, trans: false);
-                for (int pc = 0; pc < ci; pc += WindowKC)
-                {
-                    int kc = Math.Min(WindowKC, ci - pc);
-                    for (int i = 0; i < rows; i += mr)
-                    {
-                        panel.Pack(i, Math.Min(mr, rows - i), pc, kc, mr, aPack + ((long)rowsPadded * pc) + ((long)i * kc));
-                    }
-                }
+                PackWeightSlivers(reorderedBase, rows, ci, rowsPadded, aPack);
 
                 for (int c = 0; c < ci; c++)
                 {

@@ -40,15 +40,7 @@ public static partial class Conv2d
             fixed (int* offsetBase = offsets)
             {
                 float* aPack = Align64(packedBase);
-                var panel = new DensePanelA(wSource, k, trans: false);
-                for (int pc = 0; pc < k; pc += WindowKC)
-                {
-                    int kc = Math.Min(WindowKC, k - pc);
-                    for (int i = 0; i < co; i += mr)
-                    {
-                        panel.Pack(i, Math.Min(mr, co - i), pc, kc, mr, aPack + ((long)rowsPadded * pc) + ((long)i * kc));
-                    }
-                }
+                PackWeightSlivers(wSource, co, k, rowsPadded, aPack);
 
                 for (int c = 0; c < ci; c++)
                 {
@@ -112,4 +104,22 @@ public static partial class Conv2d
     }
 
     private static unsafe float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
+
+    /// <summary>
+    /// Packs a row-major weight [rows × depth] into MR-row slivers, one block of <paramref name="rowsPadded"/>
+    /// rows per depth pass of <see cref="WindowKC"/>, the layout every window, direct and tap-rows tile reads.
+    /// </summary>
+    private static unsafe void PackWeightSlivers(float* weight, int rows, int depth, int rowsPadded, float* aPack)
+    {
+        const int mr = Gemm.Avx512MR;
+        var panel = new DensePanelA(weight, depth, trans: false);
+        for (int pc = 0; pc < depth; pc += WindowKC)
+        {
+            int kc = Math.Min(WindowKC, depth - pc);
+            for (int i = 0; i < rows; i += mr)
+            {
+                panel.Pack(i, Math.Min(mr, rows - i), pc, kc, mr, aPack + ((long)rowsPadded * pc) + ((long)i * kc));
+            }
+        }
+    }
 }

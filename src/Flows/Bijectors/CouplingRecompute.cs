@@ -76,8 +76,10 @@ internal static class CouplingRecompute
         Kernels.Parallelism.For(chunks, chunk =>
         {
             var (s0, s1) = Kernels.Parallelism.ChunkRange(chunk, chunks, n);
-            var ls = new float[rest * plane];
-            var e = new float[plane];
+            // One pooled buffer per chunk: the log-scales of a sample, then a plane of scratch.
+            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent((rest + 1) * plane);
+            var ls = buffer.AsSpan(0, rest * plane);
+            var e = buffer.AsSpan(rest * plane, plane);
             for (int s = s0; s < s1; s++)
             {
                 int image = s * channels * plane;
@@ -86,7 +88,7 @@ internal static class CouplingRecompute
                 {
                     var shift = hs.AsSpan(((s * 2 * rest) + (2 * j)) * plane, plane);
                     var raw = hs.AsSpan(((s * 2 * rest) + (2 * j) + 1) * plane, plane);
-                    var lsj = ls.AsSpan(j * plane, plane);
+                    var lsj = ls.Slice(j * plane, plane);
                     TensorPrimitives.Add(raw, 2f, e);
                     Ops.SoftplusInto(e, lsj, negate: true);
                     TensorPrimitives.Negate(lsj, e);
@@ -99,6 +101,8 @@ internal static class CouplingRecompute
 
                 ld[s] = -TensorPrimitives.Sum<float>(ls);
             }
+
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
         });
     }
 

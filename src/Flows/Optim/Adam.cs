@@ -63,7 +63,7 @@ public sealed class Adam : Optimizer
         var m = _m[index].Span;
         var v = _v[index].Span;
         float b1 = (float)Beta1, b2 = (float)Beta2, c1 = (float)(1 - Beta1), c2 = (float)(1 - Beta2);
-        float eps = (float)Eps, stepSize = _stepSize, invC2 = _invCorrection2;
+        float eps = (float)Eps, stepSize = _stepSize * RateScale(index), invC2 = _invCorrection2;
         float l2 = DecoupledWeightDecay ? 0f : (float)WeightDecay;
         float decay = DecoupledWeightDecay ? (float)(1 - (LearningRate * WeightDecay)) : 1f;
         for (int i = 0; i < value.Length; i++)

@@ -44,7 +44,7 @@ public sealed class Adamax : Optimizer
         var m = _m[index].Span;
         var u = _u[index].Span;
         float b1 = (float)Beta1, b2 = (float)Beta2, c1 = (float)(1 - Beta1);
-        float eps = (float)Eps, stepSize = _stepSize, l2 = (float)WeightDecay;
+        float eps = (float)Eps, stepSize = _stepSize * RateScale(index), l2 = (float)WeightDecay;
         for (int i = 0; i < value.Length; i++)
         {
             float g = grad[i] + (l2 * value[i]);

@@ -12,6 +12,7 @@ public abstract class Optimizer
     private readonly (string Name, Variable Value)[] _parameters;
     private readonly List<(string Name, Tensor Value)> _state = [];
     private readonly string _prefix;
+    private readonly float[] _rateScales;
     private double _learningRate;
 
     /// <param name="parameters">Named parameters, usually <c>Module.NamedParameters()</c>; names must be unique.</param>
@@ -43,6 +44,8 @@ public abstract class Optimizer
         }
 
         _parameters = [.. list];
+        _rateScales = new float[_parameters.Length];
+        Array.Fill(_rateScales, 1f);
         _prefix = statePrefix;
         LearningRate = learningRate;
     }
@@ -64,6 +67,31 @@ public abstract class Optimizer
             _learningRate = value;
         }
     }
+
+    /// <summary>
+    /// Multiplies the step size of every parameter whose name satisfies <paramref name="selects"/> by
+    /// <paramref name="factor"/> (1 for the others, unless set before). For Adam-like optimizers this equals
+    /// reparameterising θ = factor·θ' (Glow's <c>logscale_factor</c>), without changing what is stored.
+    /// </summary>
+    public void ScaleLearningRate(Func<string, bool> selects, double factor)
+    {
+        ArgumentNullException.ThrowIfNull(selects);
+        if (!double.IsFinite(factor) || factor <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The factor must be a positive number.");
+        }
+
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (selects(_parameters[i].Name))
+            {
+                _rateScales[i] = (float)factor;
+            }
+        }
+    }
+
+    /// <summary>The step-size multiplier of parameter <paramref name="index"/> (see <see cref="ScaleLearningRate"/>).</summary>
+    protected float RateScale(int index) => _rateScales[index];
 
     /// <summary>Number of completed <see cref="Step"/> calls (part of the saved state).</summary>
     public long StepCount { get; private set; }

@@ -7,4 +7,14 @@ namespace Flows.Training;
 /// <param name="GradientNorm">The global gradient norm before clipping (NaN when the loss was not finite and no backward ran).</param>
 /// <param name="Skipped">True when the loss or the gradient was not finite and the parameters were left as they were.</param>
 /// <param name="RedoneWithOrdinaryBackprop">True when the memory-efficient gradient was not finite and the step was redone with ordinary backprop.</param>
-public readonly record struct StepResult(long Step, double Loss, double LearningRate, double GradientNorm, bool Skipped = false, bool RedoneWithOrdinaryBackprop = false);
+public readonly record struct StepResult(long Step, double Loss, double LearningRate, double GradientNorm, bool Skipped = false, bool RedoneWithOrdinaryBackprop = false)
+{
+    /// <summary>True when the loss was far above the recent ones (<see cref="DivergenceGuard"/>) and the step was not applied.</summary>
+    public bool Spike { get; init; }
+
+    /// <summary>Set when this step ended a divergence by rolling the run back: the step whose state was restored.</summary>
+    public long? RolledBackTo { get; init; }
+
+    /// <summary>The median of the recent losses the guard compares with (NaN without a guard).</summary>
+    public double RecentLoss { get; init; }
+}

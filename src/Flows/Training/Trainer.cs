@@ -68,8 +68,8 @@ public sealed class Trainer
     /// </summary>
     public int MaxConsecutiveSkips { get; init; } = 10;
 
-    /// <summary>Steps skipped so far in this session because their loss or gradient was not finite.</summary>
-    public long SkippedSteps { get; private set; }
+    /// <summary>Steps not applied so far: their loss or gradient was not finite, or the loss was a spike (see <see cref="Guard"/>).</summary>
+    public long SkippedSteps { get; set; }
 
     private int _consecutiveSkips;
 
@@ -78,7 +78,7 @@ public sealed class Trainer
     /// (see <see cref="MultiScaleFlow.MemoryEfficientBackprop"/>); they cost one more forward and the memory
     /// of ordinary backprop for that step.
     /// </summary>
-    public long OrdinaryBackpropSteps { get; private set; }
+    public long OrdinaryBackpropSteps { get; set; }
 
     /// <summary>The global gradient norm before clipping; clips in the same pass when <see cref="ClipNorm"/> is set (a non-finite norm leaves the gradients as they are).</summary>
     private double NormAndClip() => ClipNorm > 0
@@ -86,11 +86,24 @@ public sealed class Trainer
         : GradientClipping.GlobalNorm(Optimizer.Parameters.Select(p => p.Value));
 
     /// <summary>
-    /// Runs one step and returns its loss (the batch mean of the objective, before the update). The global
-    /// gradient norm is always computed; when it or the loss is not finite the update is skipped (the batch
-    /// still counts as used, so a resumed run stays bit-exact).
+    /// Watches for divergence (loss spikes, repeated non-finite steps) and rolls the run back to its last good
+    /// state with a lower learning rate; null: no watch (non-finite steps are still skipped).
     /// </summary>
-    /// <exception cref="TrainingDivergedException">More than <see cref="MaxConsecutiveSkips"/> steps in a row were not finite.</exception>
+    public DivergenceGuard? Guard { get; init; }
+
+    /// <summary>The factor the schedule's learning rate is multiplied by: 1, halved at every rollback (checkpointed).</summary>
+    public double LearningRateFactor { get; set; } = 1;
+
+    /// <summary>Rollbacks so far in the run (checkpointed).</summary>
+    public long Rollbacks { get; set; }
+
+    /// <summary>
+    /// Runs one step and returns its loss (the batch mean of the objective, before the update). The global
+    /// gradient norm is always computed; when it or the loss is not finite, or the <see cref="Guard"/> finds the
+    /// loss far above the recent ones, the update is skipped (the batch still counts as used, so a resumed run
+    /// stays bit-exact). When the guard sees a divergence, the run goes back to its last good state.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">More than <see cref="MaxConsecutiveSkips"/> steps in a row were not finite, or <see cref="MaxRollbacks"/> rollbacks did not help.</exception>
     public StepResult Step()
     {
         Model.Training = true;
@@ -98,14 +111,17 @@ public sealed class Trainer
         var x = Variable.Constant(Evaluator.ToModelShape(batch, Model));
         Optimizer.ZeroGrad();
         Schedule?.Apply(Optimizer);
+        Optimizer.LearningRate *= LearningRateFactor;
+        double rate = Optimizer.LearningRate;
         var loss = Objective.Loss(Model.LogProb(x));
         double value = loss.Item();
         double norm = double.NaN;
+        bool spike = Guard?.IsSpike(value) == true;
         bool skipped;
         bool redone = false;
         try
         {
-            if (double.IsFinite(value))
+            if (double.IsFinite(value) && !spike)
             {
                 loss.Backward();
                 norm = NormAndClip();
@@ -132,7 +148,7 @@ public sealed class Trainer
                 }
             }
 
-            skipped = !double.IsFinite(value) || !double.IsFinite(norm);
+            skipped = spike || !double.IsFinite(value) || !double.IsFinite(norm);
             if (!skipped)
             {
                 Optimizer.Step();
@@ -145,10 +161,17 @@ public sealed class Trainer
         }
 
         StepCount++;
+        long? rolledBackTo = null;
         if (skipped)
         {
             SkippedSteps++;
-            if (++_consecutiveSkips > MaxConsecutiveSkips)
+            bool nonFinite = !spike;
+            _consecutiveSkips = nonFinite ? _consecutiveSkips + 1 : 0;
+            if (Guard is not null && Guard.Trouble(StepCount))
+            {
+                rolledBackTo = RollBack(value, norm);
+            }
+            else if (nonFinite && _consecutiveSkips > MaxConsecutiveSkips)
             {
                 string what = double.IsFinite(value) ? $"the gradient norm was {norm}" : $"the loss was {value}";
                 throw new TrainingDivergedException(
@@ -158,8 +181,40 @@ public sealed class Trainer
         else
         {
             _consecutiveSkips = 0;
+            if (Guard is not null)
+            {
+                Guard.Good(value);
+                if ((StepCount % Guard.SnapshotEvery == 0 || Guard.SnapshotStep < 0) && Guard.IsCalm(StepCount))
+                {
+                    Guard.TakeSnapshot(StepCount, Model, Optimizer);
+                }
+            }
         }
 
-        return new StepResult(StepCount, value, Optimizer.LearningRate, norm, skipped, redone);
+        return new StepResult(StepCount, value, rate, norm, skipped, redone)
+        {
+            Spike = spike,
+            RolledBackTo = rolledBackTo,
+            RecentLoss = Guard?.RecentMedian ?? double.NaN,
+        };
+    }
+
+    /// <summary>Rollbacks after which a run that keeps diverging is given up.</summary>
+    public int MaxRollbacks { get; init; } = 8;
+
+    private long RollBack(double value, double norm)
+    {
+        var guard = Guard!;
+        if (Rollbacks >= MaxRollbacks || !guard.Restore(Model, Optimizer))
+        {
+            string what = double.IsFinite(value) ? (double.IsFinite(norm) ? $"loss {value:G4} against a recent median of {guard.RecentMedian:G4}" : $"gradient norm {norm}") : $"loss {value}";
+            throw new TrainingDivergedException(
+                $"Training diverged at step {StepCount} ({what}) after {Rollbacks} rollbacks to a lower learning rate (now ×{LearningRateFactor:G3}). Try a lower --lr or a longer --warmup.");
+        }
+
+        Rollbacks++;
+        _consecutiveSkips = 0;
+        LearningRateFactor *= guard.RateFactorOnRollback;
+        return guard.SnapshotStep;
     }
 }

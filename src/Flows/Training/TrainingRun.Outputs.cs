@@ -15,6 +15,15 @@ public sealed partial class TrainingRun
 
     public string SamplesFolder => Path.Combine(Folder, "samples");
 
+    /// <summary>The model of the run's best test evaluation (config and weights, no optimizer state).</summary>
+    public string BestFolder => Path.Combine(Folder, "best");
+
+    /// <summary>One line on how the run's steps went: skipped, redone, rolled back.</summary>
+    public string Summary()
+        => $"Steps: {StepCount} in total; {_trainer.SkippedSteps} not applied (non-finite or a loss spike), "
+            + $"{_trainer.OrdinaryBackpropSteps} redone with ordinary backprop (non-finite memory-efficient gradient), "
+            + $"{_trainer.Rollbacks} rollbacks (learning rate ×{_trainer.LearningRateFactor:G3}).";
+
     private EvalResult EvaluateAndPicture(ITrainingObserver observer, string pictureName)
     {
         var settings = Config.Training;
@@ -31,6 +40,13 @@ public sealed partial class TrainingRun
             Count = result.Count,
         });
         observer.Evaluated(StepCount, epochs, result);
+        if (double.IsFinite(result.Metric) && (_bestTest is not { } best || result.Metric <= best))
+        {
+            _bestTest = result.Metric;
+            _bestStep = StepCount;
+            Checkpoint.Save(BestFolder, Config, Model, null, null);
+        }
+
         string picture = Path.Combine(SamplesFolder, pictureName + ".png");
         PngWriter.Save(Picture(), picture);
         AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}"));
@@ -68,6 +84,12 @@ public sealed partial class TrainingRun
             NoiseState = _trainer.Noise.State,
             ElapsedSeconds = _elapsedBefore + trainSeconds,
             EvaluatedEpochs = _evaluatedEpochs,
+            LearningRateFactor = _trainer.LearningRateFactor,
+            Rollbacks = _trainer.Rollbacks,
+            SkippedSteps = _trainer.SkippedSteps,
+            OrdinaryBackpropSteps = _trainer.OrdinaryBackpropSteps,
+            BestTest = _bestTest,
+            BestStep = _bestStep,
         };
         Checkpoint.Save(CheckpointFolder, Config, Model, Optimizer, state);
     }

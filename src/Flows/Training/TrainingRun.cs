@@ -19,6 +19,8 @@ public sealed partial class TrainingRun
     private readonly MetricsLog _metrics;
     private double _elapsedBefore;
     private int _evaluatedEpochs;
+    private double? _bestTest;
+    private long _bestStep;
 
     private TrainingRun(string folder, RunConfig config, Dataset dataset, FlowModel model, Trainer trainer, MetricsLog metrics)
     {
@@ -85,10 +87,16 @@ public sealed partial class TrainingRun
         Checkpoint.LoadOptimizer(ckpt, trainer.Optimizer);
         trainer.Noise.State = state.NoiseState;
         trainer.StepCount = state.Step;
+        trainer.LearningRateFactor = state.LearningRateFactor;
+        trainer.Rollbacks = state.Rollbacks;
+        trainer.SkippedSteps = state.SkippedSteps;
+        trainer.OrdinaryBackpropSteps = state.OrdinaryBackpropSteps;
         var run = new TrainingRun(folder, config, dataset, model, trainer, MetricsLog.Resume(Path.Combine(folder, "metrics.jsonl"), state.Step))
         {
             _elapsedBefore = state.ElapsedSeconds,
             _evaluatedEpochs = state.EvaluatedEpochs,
+            _bestTest = state.BestTest,
+            _bestStep = state.BestStep,
         };
         return run;
     }
@@ -142,9 +150,18 @@ public sealed partial class TrainingRun
                 GradientNorm = double.IsNaN(result.GradientNorm) ? null : result.GradientNorm,
                 ElapsedSeconds = _elapsedBefore + trainSeconds,
             });
-            if (result.Skipped)
+            if (result.Spike)
+            {
+                observer.Message($"Step {result.Step} skipped: loss {result.Loss:G5} is far above the recent median {result.RecentLoss:G5}; parameters unchanged.");
+            }
+            else if (result.Skipped)
             {
                 observer.Message($"Step {result.Step} skipped: loss {result.Loss}, gradient norm {result.GradientNorm} (not finite); parameters unchanged.");
+            }
+
+            if (result.RolledBackTo is { } good)
+            {
+                observer.Message($"Step {result.Step}: the run is diverging; rolled back to the state of step {good} and lowered the learning rate to {_trainer.LearningRateFactor:G3}× the schedule's (rollback {_trainer.Rollbacks}).");
             }
             else if (result.RedoneWithOrdinaryBackprop)
             {
@@ -189,6 +206,12 @@ public sealed partial class TrainingRun
         }
 
         Save(trainSeconds);
+        observer.Message(Summary());
+        if (_bestTest is { } best && last!.Value.Metric > best)
+        {
+            observer.Message($"The final test {_trainer.Objective.Name} {last.Value.Metric:0.0000} is worse than the run's best, {best:0.0000} at step {_bestStep}, kept in {BestFolder}.");
+        }
+
         observer.Message($"Checkpoint: {CheckpointFolder} (step {StepCount}, {clock.Elapsed.TotalSeconds:0.0} s this session).");
         return new TrainingOutcome(StepCount, last!.Value, cancelled, CheckpointFolder);
     }
@@ -228,10 +251,20 @@ public sealed partial class TrainingRun
     {
         var s = config.Training;
         var train = dataset.Train;
-        var optimizer = new Adam(model.NamedParameters(), s.LearningRate);
+        Optimizer optimizer = s.Optimizer == OptimizerKind.Adamax
+            ? new Adamax(model.NamedParameters(), s.LearningRate)
+            : new Adam(model.NamedParameters(), s.LearningRate);
+        if (s.LogScaleRate != 1)
+        {
+            optimizer.ScaleLearningRate(name => name == "logs" || name.EndsWith(".logs", StringComparison.Ordinal), s.LogScaleRate);
+        }
+
         var schedule = new LinearWarmup(s.LearningRate, s.Warmup);
         int count = s.TrainSize is { } n ? Math.Min(n, train.Count) : train.Count;
         var order = new BatchOrder(count, s.Batch, s.Seed);
-        return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip);
+        return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip)
+        {
+            Guard = s.Guard ? new DivergenceGuard() : null,
+        };
     }
 }

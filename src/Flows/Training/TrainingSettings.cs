@@ -5,14 +5,26 @@ public sealed record TrainingSettings
 {
     public int Batch { get; init; } = 64;
 
-    /// <summary>Adam's learning rate after warm-up.</summary>
+    /// <summary>The optimizer (absent from configurations written before it existed: Adam).</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>The optimizer's learning rate after warm-up.</summary>
     public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>
+    /// Step-size multiplier of the log-scale parameters (every parameter named <c>logs</c>: ActNorm's and the
+    /// LU convolution's), as Glow's <c>logscale_factor</c>; 1 = none.
+    /// </summary>
+    public double LogScaleRate { get; init; } = 1;
 
     /// <summary>Steps of linear learning-rate warm-up.</summary>
     public long Warmup { get; init; } = 200;
 
     /// <summary>Maximum global gradient norm; 0 = no clipping.</summary>
     public double Clip { get; init; }
+
+    /// <summary>Watch for divergence and roll back to the last good state with half the learning rate (<see cref="DivergenceGuard"/>).</summary>
+    public bool Guard { get; init; } = true;
 
     /// <summary>Seed of the batch order and the dequantization noise.</summary>
     public ulong Seed { get; init; } = 1;

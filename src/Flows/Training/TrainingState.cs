@@ -17,4 +17,22 @@ public sealed record TrainingState
 
     /// <summary>The last epoch whose end was evaluated and pictured (0 = none).</summary>
     public int EvaluatedEpochs { get; init; }
+
+    /// <summary>The learning-rate factor left by rollbacks (1 = none; absent in older checkpoints).</summary>
+    public double LearningRateFactor { get; init; } = 1;
+
+    /// <summary>Rollbacks to a good state so far (<see cref="DivergenceGuard"/>).</summary>
+    public long Rollbacks { get; init; }
+
+    /// <summary>Steps not applied so far: non-finite loss or gradient, or a loss spike.</summary>
+    public long SkippedSteps { get; init; }
+
+    /// <summary>Steps whose memory-efficient gradient was not finite and that were redone with ordinary backprop.</summary>
+    public long OrdinaryBackpropSteps { get; init; }
+
+    /// <summary>The best test figure of the run's evaluations so far (null: none yet), kept in the run's <c>best</c> folder.</summary>
+    public double? BestTest { get; init; }
+
+    /// <summary>The step of <see cref="BestTest"/>.</summary>
+    public long BestStep { get; init; }
 }

@@ -26,6 +26,10 @@ internal static partial class TrainCommand
         var batch = OptionRules.Positive(new Option<int>("--batch") { Description = "Examples per step.", DefaultValueFactory = _ => d.Batch });
         var lr = new Option<double>("--lr") { Description = "Adam learning rate after warm-up.", DefaultValueFactory = _ => d.LearningRate };
         OptionRules.Check(lr, v => v > 0 && double.IsFinite(v), "must be a positive number");
+        var optimizer = new Option<string>("--optimizer") { Description = "adam or adamax.", DefaultValueFactory = _ => d.Optimizer.ToString().ToLowerInvariant() };
+        optimizer.AcceptOnlyFromAmong("adam", "adamax");
+        var logScaleRate = new Option<double>("--log-scale-rate") { Description = "Step-size multiplier of the log-scale parameters (ActNorm, LU convolution), as Glow's logscale_factor.", DefaultValueFactory = _ => d.LogScaleRate };
+        OptionRules.Check(logScaleRate, v => v > 0 && double.IsFinite(v), "must be a positive number");
         var warmup = OptionRules.NonNegative(new Option<long>("--warmup") { Description = "Steps of linear learning-rate warm-up.", DefaultValueFactory = _ => d.Warmup });
         var clip = OptionRules.NonNegative(new Option<double>("--clip") { Description = "Clip the global gradient norm to this (0 = off)." });
         var epochs = new Option<double?>("--epochs") { Description = "Length in epochs (the run stops at the first limit reached; default 1 epoch)." };
@@ -51,7 +55,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, lr, warmup, clip,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, clip,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -68,7 +72,9 @@ internal static partial class TrainCommand
                 MemoryEfficient = p.GetValue(memoryEfficient),
                 Bits = p.GetValue(bits),
                 Batch = p.GetValue(batch),
+                Optimizer = Enum.Parse<OptimizerKind>(p.GetRequiredValue(optimizer), ignoreCase: true),
                 LearningRate = p.GetValue(lr),
+                LogScaleRate = p.GetValue(logScaleRate),
                 Warmup = p.GetValue(warmup),
                 Clip = p.GetValue(clip),
                 Epochs = p.GetValue(epochs),
@@ -83,7 +89,7 @@ internal static partial class TrainCommand
                 TrainSize = p.GetValue(trainSize),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, lr, warmup, clip,
+                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, clip,
                     seed, output, checkpointEvery, testSize, trainSize, logEvery),
             },
             context));

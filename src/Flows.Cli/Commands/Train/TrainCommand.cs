@@ -117,7 +117,9 @@ internal static partial class TrainCommand
             Training = new TrainingSettings
             {
                 Batch = s.Batch,
+                Optimizer = s.Optimizer,
                 LearningRate = s.LearningRate,
+                LogScaleRate = s.LogScaleRate,
                 Warmup = s.Warmup,
                 Clip = s.Clip,
                 Seed = s.Seed,

@@ -1,3 +1,5 @@
+using Flows.Training;
+
 namespace Flows.Cli.Commands.Train;
 
 /// <summary>The options of <c>flows train</c>, as typed values.</summary>
@@ -26,7 +28,11 @@ internal sealed record TrainSettings
 
     public int Batch { get; init; } = 64;
 
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
     public double LearningRate { get; init; } = 1e-3;
+
+    public double LogScaleRate { get; init; } = 1;
 
     public long Warmup { get; init; } = 200;
 

@@ -7,7 +7,14 @@ namespace Flows.Training;
 public sealed record RunConfig
 {
     /// <summary>The format tag written into config.json.</summary>
-    public const string CurrentFormat = "flows-run/1";
+    public const string CurrentFormat = "flows-run/2";
+
+    /// <summary>
+    /// The format before the training recipe gained an optimizer choice, a log-scale rate and the divergence
+    /// guard; such a config is read with the values it was trained with (Adam, rate 1, no guard), so a
+    /// resumed run continues as it began.
+    /// </summary>
+    public const string FirstFormat = "flows-run/1";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -40,9 +47,18 @@ public sealed record RunConfig
             throw new InvalidDataException($"{source} is not a valid run configuration: {e.Message}", e);
         }
 
+        if (config is not null && config.Format == FirstFormat)
+        {
+            return config with
+            {
+                Format = CurrentFormat,
+                Training = config.Training with { Optimizer = OptimizerKind.Adam, LogScaleRate = 1, Guard = false },
+            };
+        }
+
         if (config is null || config.Format != CurrentFormat)
         {
-            throw new InvalidDataException($"{source} has format '{config?.Format}', expected '{CurrentFormat}'.");
+            throw new InvalidDataException($"{source} has format '{config?.Format}', expected '{CurrentFormat}' (or '{FirstFormat}').");
         }
 
         return config;

@@ -131,6 +131,11 @@ public sealed partial class TrainingRun
                 break;
             }
 
+            if (_trainer.Schedule is WarmupCosine { Progress: not null } byClock && settings.Minutes is { } budget)
+            {
+                byClock.Progress = elapsed / (budget * 60);
+            }
+
             long t0 = Stopwatch.GetTimestamp();
             var result = _trainer.Step();
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
@@ -259,9 +264,14 @@ public sealed partial class TrainingRun
             optimizer.ScaleLearningRate(name => name == "logs" || name.EndsWith(".logs", StringComparison.Ordinal), s.LogScaleRate);
         }
 
-        var schedule = new LinearWarmup(s.LearningRate, s.Warmup);
         int count = s.TrainSize is { } n ? Math.Min(n, train.Count) : train.Count;
         var order = new BatchOrder(count, s.Batch, s.Seed);
+        long? limit = StepLimit(s, order.BatchesPerEpoch);
+        LearningRateSchedule schedule = !s.CosineDecay
+            ? new LinearWarmup(s.LearningRate, s.Warmup)
+            : limit is { } total
+                ? new WarmupCosine(s.LearningRate, s.Warmup, total, s.DecayFloor)
+                : new WarmupCosine(s.LearningRate, s.Warmup, 1, s.DecayFloor) { Progress = 0 };
         return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip)
         {
             Guard = s.Guard ? new DivergenceGuard() : null,

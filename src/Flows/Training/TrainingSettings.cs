@@ -1,6 +1,11 @@
 namespace Flows.Training;
 
-/// <summary>How a run trains: optimizer, schedule, length, evaluation, pictures and checkpoints.</summary>
+/// <summary>
+/// How a run trains: optimizer, schedule, length, evaluation, pictures and checkpoints. The defaults are the
+/// recipe chosen by experiment for every model and data set the tool offers (RESULTS.md, "The default
+/// recipe"): Adam at 1e-3 after a 20-step warm-up, cosine decay to 0 over the run, global gradient norm
+/// clipped to 50, log-scale parameters at 3× the step size, and the divergence guard.
+/// </summary>
 public sealed record TrainingSettings
 {
     public int Batch { get; init; } = 64;
@@ -15,13 +20,23 @@ public sealed record TrainingSettings
     /// Step-size multiplier of the log-scale parameters (every parameter named <c>logs</c>: ActNorm's and the
     /// LU convolution's), as Glow's <c>logscale_factor</c>; 1 = none.
     /// </summary>
-    public double LogScaleRate { get; init; } = 1;
+    public double LogScaleRate { get; init; } = 3;
+
+    /// <summary>
+    /// After warm-up, decay the rate along a cosine to <see cref="DecayFloor"/> of it by the run's step limit
+    /// (--steps or --epochs); a run limited by minutes only decays by its clock (elapsed / budget), so its
+    /// rates, like its length, depend on the machine's speed.
+    /// </summary>
+    public bool CosineDecay { get; init; } = true;
+
+    /// <summary>The rate at the end of a cosine decay, as a fraction of <see cref="LearningRate"/>.</summary>
+    public double DecayFloor { get; init; }
 
     /// <summary>Steps of linear learning-rate warm-up.</summary>
-    public long Warmup { get; init; } = 200;
+    public long Warmup { get; init; } = 20;
 
     /// <summary>Maximum global gradient norm; 0 = no clipping.</summary>
-    public double Clip { get; init; }
+    public double Clip { get; init; } = 50;
 
     /// <summary>Watch for divergence and roll back to the last good state with half the learning rate (<see cref="DivergenceGuard"/>).</summary>
     public bool Guard { get; init; } = true;

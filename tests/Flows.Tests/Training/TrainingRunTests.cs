@@ -7,13 +7,15 @@ namespace Flows.Tests.Training;
 
 public class TrainingRunTests
 {
-    private static RunConfig Config(long steps) => new()
+    /// <param name="steps">The run's length.</param>
+    /// <param name="cosine">A cosine decay spans the run's length, so runs that resume with a longer length turn it off.</param>
+    private static RunConfig Config(long steps, bool cosine = false) => new()
     {
         Model = new ModelConfig { Kind = "glow", DataShape = [2], StepsPerLevel = 2, Hidden = 16, HiddenLayers = 1, Seed = 3 },
         Data = new DataConfig { Name = "moons", Preprocessing = "none" },
         Training = new TrainingSettings
         {
-            Batch = 32, LearningRate = 3e-3, Warmup = 5, Clip = 50, Seed = 4, Steps = steps, CheckpointEvery = 3,
+            Batch = 32, LearningRate = 3e-3, Warmup = 5, Clip = 50, Seed = 4, Steps = steps, CheckpointEvery = 3, CosineDecay = cosine,
             TrainSize = 128, TestSize = 200, SampleCount = 16,
         },
     };
@@ -46,6 +48,32 @@ public class TrainingRunTests
         // The metrics log continues too: one train line per step, no duplicates after the resume.
         var steps = File.ReadAllLines(Path.Combine(split, "metrics.jsonl")).Count(l => l.Contains("\"kind\":\"train\"", StringComparison.Ordinal));
         Assert.Equal(14, steps);
+        Directory.Delete(straight, true);
+        Directory.Delete(split, true);
+    }
+
+    [Fact]
+    public void A_run_with_the_default_cosine_decay_stopped_and_resumed_equals_the_uninterrupted_run()
+    {
+        var data = Datasets.Open("moons");
+        string straight = TempFolder(), split = TempFolder();
+        TrainingRun.Create(straight, Config(14, cosine: true), data).Run(new SilentObserver());
+        using var cancel = new CancellationTokenSource();
+        var stopped = TrainingRun.Create(split, Config(14, cosine: true), data).Run(new SilentObserver { CancelAfter = (6, cancel) }, cancel.Token);
+        Assert.True(stopped.Cancelled);
+        var resumed = TrainingRun.Resume(split, data);
+        Assert.Equal(6, resumed.StepCount);
+        resumed.Run(new SilentObserver());
+        foreach (string file in new[] { Checkpoint.ModelFile, Checkpoint.OptimizerFile })
+        {
+            var a = SafeTensors.Read(Path.Combine(straight, Checkpoint.FolderName, file));
+            var b = SafeTensors.Read(Path.Combine(split, Checkpoint.FolderName, file));
+            foreach (var (name, t) in a)
+            {
+                Assert.True(t.Span.SequenceEqual(b[name].Span), $"{file}: {name} differs after resume.");
+            }
+        }
+
         Directory.Delete(straight, true);
         Directory.Delete(split, true);
     }

@@ -31,7 +31,9 @@ internal static partial class TrainCommand
         var logScaleRate = new Option<double>("--log-scale-rate") { Description = "Step-size multiplier of the log-scale parameters (ActNorm, LU convolution), as Glow's logscale_factor.", DefaultValueFactory = _ => d.LogScaleRate };
         OptionRules.Check(logScaleRate, v => v > 0 && double.IsFinite(v), "must be a positive number");
         var warmup = OptionRules.NonNegative(new Option<long>("--warmup") { Description = "Steps of linear learning-rate warm-up.", DefaultValueFactory = _ => d.Warmup });
-        var clip = OptionRules.NonNegative(new Option<double>("--clip") { Description = "Clip the global gradient norm to this (0 = off)." });
+        var clip = OptionRules.NonNegative(new Option<double>("--clip") { Description = "Clip the global gradient norm to this (0 = off).", DefaultValueFactory = _ => d.Clip });
+        var decay = new Option<bool>("--cosine-decay") { Description = "After warm-up, decay the learning rate along a cosine to 0 by the run's step limit (--steps/--epochs).", DefaultValueFactory = _ => d.CosineDecay };
+        var guard = new Option<bool>("--divergence-guard") { Description = "Skip loss spikes and roll a diverging run back to its last good state at half the learning rate.", DefaultValueFactory = _ => d.Guard };
         var epochs = new Option<double?>("--epochs") { Description = "Length in epochs (the run stops at the first limit reached; default 1 epoch)." };
         var totalSteps = new Option<long?>("--steps") { Description = "Length in steps, counted from the start of the run (also over --resume)." };
         var minutes = new Option<double?>("--minutes") { Description = "Length in minutes of training, counted over resumes." };
@@ -55,7 +57,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, clip,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -77,6 +79,8 @@ internal static partial class TrainCommand
                 LogScaleRate = p.GetValue(logScaleRate),
                 Warmup = p.GetValue(warmup),
                 Clip = p.GetValue(clip),
+                Guard = p.GetValue(guard),
+                CosineDecay = p.GetValue(decay),
                 Epochs = p.GetValue(epochs),
                 Steps = p.GetValue(totalSteps),
                 Minutes = p.GetValue(minutes),
@@ -89,7 +93,7 @@ internal static partial class TrainCommand
                 TrainSize = p.GetValue(trainSize),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, clip,
+                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
                     seed, output, checkpointEvery, testSize, trainSize, logEvery),
             },
             context));

@@ -122,6 +122,8 @@ internal static partial class TrainCommand
                 LogScaleRate = s.LogScaleRate,
                 Warmup = s.Warmup,
                 Clip = s.Clip,
+                Guard = s.Guard,
+                CosineDecay = s.CosineDecay,
                 Seed = s.Seed,
                 Epochs = noLength ? 1 : s.Epochs,
                 Steps = s.Steps,

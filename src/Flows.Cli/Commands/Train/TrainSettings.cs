@@ -5,6 +5,9 @@ namespace Flows.Cli.Commands.Train;
 /// <summary>The options of <c>flows train</c>, as typed values.</summary>
 internal sealed record TrainSettings
 {
+    /// <summary>The library's default recipe: the CLI's defaults are its defaults.</summary>
+    private static readonly TrainingSettings Recipe = new();
+
     public string Model { get; init; } = "glow";
 
     public string? Data { get; init; }
@@ -26,17 +29,21 @@ internal sealed record TrainSettings
 
     public bool MemoryEfficient { get; init; } = true;
 
-    public int Batch { get; init; } = 64;
+    public int Batch { get; init; } = Recipe.Batch;
 
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    public OptimizerKind Optimizer { get; init; } = Recipe.Optimizer;
 
-    public double LearningRate { get; init; } = 1e-3;
+    public double LearningRate { get; init; } = Recipe.LearningRate;
 
-    public double LogScaleRate { get; init; } = 1;
+    public double LogScaleRate { get; init; } = Recipe.LogScaleRate;
 
-    public long Warmup { get; init; } = 200;
+    public bool CosineDecay { get; init; } = Recipe.CosineDecay;
 
-    public double Clip { get; init; }
+    public long Warmup { get; init; } = Recipe.Warmup;
+
+    public double Clip { get; init; } = Recipe.Clip;
+
+    public bool Guard { get; init; } = Recipe.Guard;
 
     public double? Epochs { get; init; }
 
@@ -44,7 +51,7 @@ internal sealed record TrainSettings
 
     public double? Minutes { get; init; }
 
-    public ulong Seed { get; init; } = 1;
+    public ulong Seed { get; init; } = Recipe.Seed;
 
     public int? Threads { get; init; }
 
@@ -52,7 +59,7 @@ internal sealed record TrainSettings
 
     public string? Resume { get; init; }
 
-    public long CheckpointEvery { get; init; } = 1000;
+    public long CheckpointEvery { get; init; } = Recipe.CheckpointEvery;
 
     public int? TestSize { get; init; }
 
@@ -60,7 +67,7 @@ internal sealed record TrainSettings
 
     public string? DataDir { get; init; }
 
-    public int LogEvery { get; init; } = 50;
+    public int LogEvery { get; init; } = Recipe.LogEvery;
 
     /// <summary>Options given explicitly that a resumed run takes from its saved configuration instead.</summary>
     public IReadOnlyList<string> GivenOnResume { get; init; } = [];

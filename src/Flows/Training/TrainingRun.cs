@@ -252,6 +252,13 @@ public sealed partial class TrainingRun
         return left;
     }
 
+    /// <summary>The log-scale parameters <see cref="TrainingSettings.LogScaleRate"/> applies to: ActNorm's and the LU convolution's <c>logs</c>, NICE's and the vector ActNorm's <c>logScale</c>.</summary>
+    internal static bool IsLogScale(string name)
+    {
+        string last = name[(name.LastIndexOf('.') + 1)..];
+        return last is "logs" or "logScale";
+    }
+
     private static Trainer CreateTrainer(RunConfig config, Dataset dataset, FlowModel model)
     {
         var s = config.Training;
@@ -261,7 +268,7 @@ public sealed partial class TrainingRun
             : new Adam(model.NamedParameters(), s.LearningRate);
         if (s.LogScaleRate != 1)
         {
-            optimizer.ScaleLearningRate(name => name == "logs" || name.EndsWith(".logs", StringComparison.Ordinal), s.LogScaleRate);
+            optimizer.ScaleLearningRate(IsLogScale, s.LogScaleRate);
         }
 
         int count = s.TrainSize is { } n ? Math.Min(n, train.Count) : train.Count;

@@ -17,8 +17,8 @@ public sealed record TrainingSettings
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>
-    /// Step-size multiplier of the log-scale parameters (every parameter named <c>logs</c>: ActNorm's and the
-    /// LU convolution's), as Glow's <c>logscale_factor</c>; 1 = none.
+    /// Step-size multiplier of the log-scale parameters (ActNorm's and the LU convolution's <c>logs</c>, NICE's
+    /// scaling and the vector ActNorm's <c>logScale</c>), as Glow's <c>logscale_factor</c>; 1 = none.
     /// </summary>
     public double LogScaleRate { get; init; } = 3;
 

@@ -19,6 +19,36 @@ public sealed class ScheduleAndClippingTests
     }
 
     [Fact]
+    public void Warmup_cosine_ramps_then_follows_a_half_cosine_to_the_floor_by_the_last_step()
+    {
+        var s = new WarmupCosine(0.001, 4, 104, floorFraction: 0.1);
+        Assert.Equal(0.00025, s.LearningRateAt(1), 15);
+        Assert.Equal(0.001, s.LearningRateAt(4), 15); // the decay starts where the ramp ends
+        Assert.Equal(0.0001 + (0.0009 * 0.5), s.LearningRateAt(54), 15); // half way: the midpoint
+        Assert.Equal(0.0001 + (0.0009 * 0.5 * (1 + Math.Cos(Math.PI * 0.25))), s.LearningRateAt(29), 15);
+        Assert.Equal(0.0001, s.LearningRateAt(104), 15);
+        Assert.Equal(0.0001, s.LearningRateAt(500), 15);
+        for (long t = 5; t <= 104; t++)
+        {
+            Assert.True(s.LearningRateAt(t) <= s.LearningRateAt(t - 1)); // never rises after warm-up
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => s.LearningRateAt(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WarmupCosine(0.001, 4, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WarmupCosine(0.001, 4, 10, 1.5));
+    }
+
+    [Fact]
+    public void Warmup_cosine_by_progress_follows_the_fraction_done_instead_of_the_step()
+    {
+        var s = new WarmupCosine(0.002, 10, 1) { Progress = 0.5 };
+        Assert.Equal(0.0002, s.LearningRateAt(1), 15); // the warm-up still counts steps
+        Assert.Equal(0.001, s.LearningRateAt(50), 15);
+        s.Progress = 1.2; // a run past its time budget stays at the floor
+        Assert.Equal(0, s.LearningRateAt(60), 15);
+    }
+
+    [Fact]
     public void Apply_sets_the_rate_of_the_next_step()
     {
         var p = Variable.Parameter(Tensor.Zeros(1));

@@ -6,7 +6,8 @@
 #   PART=main bench/main-job.sh  # the README's first command (10 minutes of training), then `flows eval`
 #
 # Step budgets give the same bits on any machine and any thread count, so the seed runs go two at a time
-# with one thread each (PARALLEL=1 runs them one after another with all threads). The 10-minute job is a
+# with one thread each (PARALLEL=1 runs them one after another with all threads, THREADS=N sets the threads
+# of each). The 10-minute job is a
 # wall-clock budget: run it alone on a quiet machine. Runs go to $OUT (default /tmp/main-job.<commit>);
 # the table is printed at the end and written to $OUT/summary.md.
 set -euo pipefail
@@ -33,7 +34,7 @@ summary() { # run folder -> the run's own summary line
 } >"$OUT/summary.md"
 
 if [[ "$PART" == all || "$PART" == seeds ]]; then
-  threads=$(( $(nproc) / PARALLEL )); (( threads >= 1 )) || threads=1
+  threads="${THREADS:-$(( $(nproc) / PARALLEL ))}"; (( threads >= 1 )) || threads=1
   pids=()
   for seed in 1 2 3; do
     run="$OUT/epoch-seed$seed"

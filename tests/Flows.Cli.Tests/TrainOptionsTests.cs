@@ -31,6 +31,26 @@ public class TrainOptionsTests
     }
 
     [Fact]
+    public void The_scale_floor_reaches_glows_affine_couplings_and_is_refused_where_it_does_not_apply()
+    {
+        var glow = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 2, Hidden = 8, ScaleFloor = 0.01 }, Images());
+        Assert.Equal(0.01, glow.Model.ScaleFloor);
+        var model = (Flows.Models.MultiScaleFlow)ModelFactory.Create(glow.Model);
+        var coupling = (Flows.Bijectors.GlowStep)model.Levels[0].Steps[1];
+        Assert.Equal(0.01f, ((Flows.Bijectors.AffineCoupling)coupling.Coupling).ScaleFloor);
+
+        var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
+            new TrainSettings { Model = "realnvp", Data = "tiny", ScaleFloor = 0.01, GivenOnResume = ["--scale-floor"] }, Images()));
+        Assert.Contains("--scale-floor", e.Message, StringComparison.Ordinal);
+        Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
+            new TrainSettings { Model = "glow", Coupling = "additive", Data = "tiny", Levels = 1, ScaleFloor = 0.01, GivenOnResume = ["--scale-floor"] }, Images()));
+
+        // Not given: the default does not reach models it does not apply to.
+        var realNvp = TrainCommand.ToConfig(new TrainSettings { Model = "realnvp", Data = "tiny", Levels = 1, ScaleFloor = 0.01 }, Images());
+        Assert.Equal(0, realNvp.Model.ScaleFloor);
+    }
+
+    [Fact]
     public void NoLengthMeansOneEpochAndTheRunConfigSurvivesJson()
     {
         var config = TrainCommand.ToConfig(new TrainSettings { Model = "nice", Data = "tiny", StepsPerLevel = 2, Hidden = 8 }, Images());

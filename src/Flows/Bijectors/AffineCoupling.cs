@@ -7,20 +7,27 @@ namespace Flows.Bijectors;
 /// <summary>
 /// Glow's affine coupling over channel halves (Kingma and Dhariwal 2018, §3.3; RealNVP, Dinh et al. 2017):
 /// x = [xa, xb] (first / second half of the channels), h = NN(xa), shift = h[even channels],
-/// s = h[odd channels], scale = sigmoid(s + 2).
+/// s = h[odd channels], scale = sigmoid(s + 2) + floor (floor = 0 is Glow's; nflows adds 1e-3 so that a scale
+/// cannot underflow and the inverse stays well conditioned: |ln scale| ≤ −ln floor).
 /// Forward z = [xa, (xb + shift)·scale]; inverse xb = zb/scale − shift;
-/// log-det = Σ ln scale (evaluated as Σ log-sigmoid(s + 2), stable for large |s|).
+/// log-det = Σ ln scale (evaluated as Σ log-sigmoid(s + 2), stable for large |s|, and with a floor as
+/// Σ ln(exp(log-sigmoid(s + 2)) + floor)).
 /// The network's layers are this module's children (conv1, actnorm1, conv2, actnorm2, zeroconv).
 /// </summary>
 public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
 {
-    public AffineCoupling(int channels, int hidden, Rng rng)
-        : this(channels, new GlowCouplingNetwork(channels / 2, 2 * (channels - (channels / 2)), hidden, rng))
+    public AffineCoupling(int channels, int hidden, Rng rng, float scaleFloor = 0)
+        : this(channels, new GlowCouplingNetwork(channels / 2, 2 * (channels - (channels / 2)), hidden, rng), scaleFloor)
     {
     }
 
-    public AffineCoupling(int channels, GlowCouplingNetwork network)
+    public AffineCoupling(int channels, GlowCouplingNetwork network, float scaleFloor = 0)
     {
+        if (!(scaleFloor >= 0 && scaleFloor < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scaleFloor), scaleFloor, "The scale floor must be in [0, 1).");
+        }
+
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 2);
         int kept = channels / 2;
@@ -31,6 +38,7 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
 
         Channels = channels;
         Network = network;
+        ScaleFloor = scaleFloor;
         foreach (var (name, layer) in network.Layers)
         {
             AddModule(name, layer);
@@ -40,6 +48,9 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
     public int Channels { get; }
 
     public GlowCouplingNetwork Network { get; }
+
+    /// <summary>The constant added to the sigmoid scale (0: Glow's scale, which can underflow).</summary>
+    public float ScaleFloor { get; }
 
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
@@ -90,7 +101,7 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
         var h = Network.Forward(Ops.Slice(z, 1, 0, Channels / 2));
         var x = Tensor.Uninitialized(z.Shape);
         var logDet = Tensor.Uninitialized(z.Shape[0]);
-        CouplingRecompute.InvertAffine(z.Value, h.Value, x, logDet);
+        CouplingRecompute.InvertAffine(z.Value, h.Value, x, logDet, ScaleFloor);
         if (!Autograd.IsEnabled)
         {
             h.Value.Release(); // an unrecorded intermediate nobody else holds
@@ -104,6 +115,7 @@ public sealed class AffineCoupling : Bijector, IRecomputeFromOutput
         int half = h.Shape[1] / 2;
         var shift = Ops.Slice(h, 1, 0, half, 2);
         var s = Ops.Slice(h, 1, 1, half, 2);
-        return (shift, Ops.LogSigmoid(Ops.AddScalar(s, 2f)));
+        var logScale = Ops.LogSigmoid(Ops.AddScalar(s, 2f));
+        return (shift, ScaleFloor == 0 ? logScale : Ops.Log(Ops.AddScalar(Ops.Exp(logScale), ScaleFloor)));
     }
 }

@@ -59,10 +59,11 @@ internal static class CouplingRecompute
     /// <summary>
     /// The affine coupling's inverse from its network output h [N, 2·Cb, H, W] (shift in even channels,
     /// raw scale s in odd ones): x = [z_a, z_b·e^(−ls) − shift] with ls = log σ(s + 2), and
-    /// logDet[n] = −Σ ls. Each plane runs the primitives the recorded ops run (Add, softplus, Negate, Exp,
-    /// Multiply, Subtract), so x is bit-identical to them; samples run in parallel, each summed alone.
+    /// logDet[n] = −Σ ls, or with a scale floor ls = ln(e^(log σ(s + 2)) + floor). Each plane runs the primitives
+    /// the recorded ops run (Add, softplus, [Exp, Add, Log,] Negate, Exp, Multiply, Subtract), so x is
+    /// bit-identical to them; samples run in parallel, each summed alone.
     /// </summary>
-    public static void InvertAffine(Tensor z, Tensor h, Tensor x, Tensor logDet)
+    public static void InvertAffine(Tensor z, Tensor h, Tensor x, Tensor logDet, float scaleFloor = 0)
     {
         int n = z.Shape[0], channels = z.Shape[1], half = channels / 2, rest = channels - half;
         int plane = z.Shape[2] * z.Shape[3];
@@ -91,6 +92,14 @@ internal static class CouplingRecompute
                     var lsj = ls.Slice(j * plane, plane);
                     TensorPrimitives.Add(raw, 2f, e);
                     Ops.SoftplusInto(e, lsj, negate: true);
+                    if (scaleFloor != 0)
+                    {
+                        // ln(exp(log-sigmoid) + floor): the recorded path's primitives in its order.
+                        TensorPrimitives.Exp(lsj, e);
+                        TensorPrimitives.Add(e, scaleFloor, e);
+                        TensorPrimitives.Log(e, lsj);
+                    }
+
                     TensorPrimitives.Negate(lsj, e);
                     TensorPrimitives.Exp(e, e);
                     var zb = zs.AsSpan(image + ((half + j) * plane), plane);

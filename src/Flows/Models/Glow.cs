@@ -72,7 +72,7 @@ public static class Glow
             _ => ChannelPermutation.Shuffle(channels, rng),
         };
         Bijector coupling = config.Coupling == GlowCouplingKind.Affine
-            ? new AffineCoupling(channels, config.Hidden, rng)
+            ? new AffineCoupling(channels, config.Hidden, rng, config.ScaleFloor)
             : new AdditiveCoupling(channels, config.Hidden, rng);
         return new GlowStep(new ActNorm(channels), mixing, coupling);
     }

@@ -21,6 +21,12 @@ public sealed record GlowConfig
 
     public GlowMixing Mixing { get; init; } = GlowMixing.Lu;
 
+    /// <summary>
+    /// Added to the affine coupling's sigmoid scale (see <see cref="Bijectors.AffineCoupling"/>): 0 is Glow's
+    /// scale; 1e-3 (nflows') keeps every scale ≥ 1e-3, so the inverse cannot blow up.
+    /// </summary>
+    public float ScaleFloor { get; init; }
+
     /// <summary>Learned conditional prior at each split (Glow's split2d); false for N(0, I).</summary>
     public bool LearnedSplitPrior { get; init; } = true;
 

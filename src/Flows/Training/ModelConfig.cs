@@ -28,6 +28,9 @@ public sealed record ModelConfig
     /// <summary>"affine" or "additive" (image Glow).</summary>
     public string Coupling { get; init; } = "affine";
 
+    /// <summary>Added to the affine coupling's sigmoid scale (image Glow); 0, Glow's scale, also for configs written before it existed.</summary>
+    public double ScaleFloor { get; init; }
+
     /// <summary>Channel permutation between couplings (image Glow): "1x1", "lu", "shuffle" or "reverse".</summary>
     public string Permutation { get; init; } = "lu";
 

@@ -38,6 +38,7 @@ public static class ModelFactory
             StepsPerLevel = config.StepsPerLevel,
             Hidden = config.Hidden,
             MemoryEfficientBackprop = config.MemoryEfficientBackprop,
+            ScaleFloor = (float)config.ScaleFloor,
             Coupling = config.Coupling switch
             {
                 "affine" => GlowCouplingKind.Affine,

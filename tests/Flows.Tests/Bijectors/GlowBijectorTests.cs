@@ -83,12 +83,14 @@ public sealed class GlowBijectorTests
     }
 
     [Theory]
-    [InlineData(4)]
-    [InlineData(5)] // odd: the kept half is the smaller one
-    public void Affine_coupling_inverse_for_values_only_equals_the_recorded_inverse(int channels)
+    [InlineData(4, 0f)]
+    [InlineData(5, 0f)] // odd: the kept half is the smaller one
+    [InlineData(4, 1e-3f)] // with a scale floor
+    [InlineData(5, 0.05f)]
+    public void Affine_coupling_inverse_for_values_only_equals_the_recorded_inverse(int channels, float floor)
     {
         var rng = new Rng(21);
-        var b = new AffineCoupling(channels, 8, rng);
+        var b = new AffineCoupling(channels, 8, rng, floor);
         Randomize(b, rng);
         var z = BijectorContract.RandomInput(new Rng(22), 3, channels, 5, 6);
         var (xRecorded, logDetRecorded) = b.Inverse(Variable.Constant(z));
@@ -171,6 +173,39 @@ public sealed class GlowBijectorTests
         var z = b.Forward(Variable.Constant(x)).Z.Value;
         Assert.Equal(x[0, 1, 2, 2], z[0, 1, 2, 2]);
         Assert.NotEqual(x[0, 3, 2, 2], z[0, 3, 2, 2]);
+    }
+
+    [Fact]
+    public void Affine_coupling_with_a_scale_floor_satisfies_the_contract_and_keeps_every_scale_above_the_floor()
+    {
+        var rng = new Rng(18);
+        var b = new AffineCoupling(4, 8, rng, scaleFloor: 0.05f);
+        Randomize(b, rng);
+        BijectorContract.Check(b, Input(19), largeScale: 0);
+        AssertForwardFiniteAtLargeInput(b, Input(19));
+
+        // A network output far below Glow's underflow point (s < −87): the scale stays at the floor, so the
+        // log-det is 2·H·W·ln(floor + ~0) per sample and the inverse gives x back.
+        var bias = b.Network.Layers.Single(l => l.Name == "zeroconv").Layer.NamedParameters().Single(p => p.Name == "bias").Value.Value.Span;
+        for (int c = 1; c < bias.Length; c += 2)
+        {
+            bias[c] = -200f;
+        }
+
+        var x = Input(25);
+        var (z, logDet) = b.Forward(Variable.Constant(x));
+        Assert.All(logDet.Value.ToArray(), v => Assert.InRange(v, 2 * 16 * MathF.Log(0.05f) - 1e-2f, 2 * 16 * MathF.Log(0.05f) + 1e-2f));
+        var back = b.Inverse(z).X.Value.ToArray();
+        var xs = x.ToArray();
+        for (int i = 0; i < xs.Length; i++)
+        {
+            Assert.InRange(back[i] - xs[i], -1e-4f, 1e-4f);
+        }
+
+        // Glow's scale (no floor) underflows at the same output, and its inverse is lost.
+        var glow = new AffineCoupling(4, b.Network);
+        var zGlow = glow.Forward(Variable.Constant(x)).Z;
+        Assert.Contains(glow.Inverse(zGlow).X.Value.ToArray(), v => !float.IsFinite(v) || MathF.Abs(v) > 1e3f);
     }
 
     [Fact]

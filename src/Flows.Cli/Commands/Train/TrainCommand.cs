@@ -91,6 +91,12 @@ internal static partial class TrainCommand
             throw new UsageException($"--train-size {n} is smaller than one batch (--batch {s.Batch}).");
         }
 
+        bool glowAffine = s.Model == "glow" && dataset.IsImages && s.Coupling == "affine";
+        if (!glowAffine && s.GivenOnResume.Contains("--scale-floor"))
+        {
+            throw new UsageException("--scale-floor applies to Glow's affine coupling on images only (--model glow --coupling affine).");
+        }
+
         bool noLength = s.Epochs is null && s.Steps is null && s.Minutes is null;
         return new RunConfig
         {
@@ -104,6 +110,7 @@ internal static partial class TrainCommand
                 HiddenLayers = s.HiddenLayers ?? (s.Model == "nice" ? 4 : 2),
                 Coupling = s.Coupling,
                 Permutation = s.Permutation ?? "lu",
+                ScaleFloor = glowAffine ? s.ScaleFloor : 0,
                 MemoryEfficientBackprop = s.MemoryEfficient,
                 Seed = s.Seed,
             },

@@ -22,6 +22,12 @@ internal sealed record TrainSettings
 
     public string Coupling { get; init; } = "affine";
 
+    /// <summary>Glow's affine coupling: the constant added to its sigmoid scale.</summary>
+    public double ScaleFloor { get; init; } = DefaultScaleFloor;
+
+    /// <summary>The default of --scale-floor for new runs.</summary>
+    public const double DefaultScaleFloor = 0;
+
     /// <summary>Null: "lu".</summary>
     public string? Permutation { get; init; }
 
@@ -69,6 +75,9 @@ internal sealed record TrainSettings
 
     public int LogEvery { get; init; } = Recipe.LogEvery;
 
-    /// <summary>Options given explicitly that a resumed run takes from its saved configuration instead.</summary>
+    /// <summary>
+    /// The options given explicitly among those a resumed run takes from its saved configuration (refused
+    /// with --resume; on a new run, options that do not apply to the model are refused from it).
+    /// </summary>
     public IReadOnlyList<string> GivenOnResume { get; init; } = [];
 }

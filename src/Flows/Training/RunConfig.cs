@@ -11,7 +11,7 @@ public sealed record RunConfig
 
     /// <summary>
     /// The format before the training recipe gained an optimizer choice, a log-scale rate and the divergence
-    /// guard; such a config is read with the values it was trained with (Adam, rate 1, no guard), so a
+    /// guard; such a config is read with the values it was trained with (Adam, rate 1, no decay, no guard), so a
     /// resumed run continues as it began.
     /// </summary>
     public const string FirstFormat = "flows-run/1";
@@ -52,7 +52,7 @@ public sealed record RunConfig
             return config with
             {
                 Format = CurrentFormat,
-                Training = config.Training with { Optimizer = OptimizerKind.Adam, LogScaleRate = 1, Guard = false },
+                Training = config.Training with { Optimizer = OptimizerKind.Adam, LogScaleRate = 1, CosineDecay = false, Guard = false },
             };
         }
 

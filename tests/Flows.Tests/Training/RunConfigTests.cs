@@ -28,6 +28,8 @@ public sealed class RunConfigTests
         Assert.Equal(OptimizerKind.Adam, config.Training.Optimizer);
         Assert.Equal(1, config.Training.LogScaleRate);
         Assert.False(config.Training.Guard);
+        Assert.False(config.Training.CosineDecay);
+        Assert.Equal(0, config.Model.ScaleFloor);
         Assert.Equal(0, config.Training.Clip);
         Assert.Equal(200, config.Training.Warmup);
     }

@@ -51,6 +51,18 @@ public class TrainOptionsTests
     }
 
     [Fact]
+    public void Learn_top_gives_glow_a_learned_top_prior_and_is_refused_elsewhere()
+    {
+        var config = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 1, Hidden = 8, LearnTop = true }, Images());
+        Assert.True(RunConfig.FromJson(config.ToJson(), "test").Model.LearnedTopPrior);
+        var names = ModelFactory.Create(config.Model).NamedParameters().Select(p => p.Name).ToList();
+        Assert.Contains(names, n => n.StartsWith("top.", StringComparison.Ordinal));
+        var plain = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 1, Hidden = 8 }, Images());
+        Assert.DoesNotContain(ModelFactory.Create(plain.Model).NamedParameters(), p => p.Name.StartsWith("top.", StringComparison.Ordinal));
+        Assert.Throws<UsageException>(() => TrainCommand.ToConfig(new TrainSettings { Model = "nice", Data = "tiny", LearnTop = true }, Images()));
+    }
+
+    [Fact]
     public void NoLengthMeansOneEpochAndTheRunConfigSurvivesJson()
     {
         var config = TrainCommand.ToConfig(new TrainSettings { Model = "nice", Data = "tiny", StepsPerLevel = 2, Hidden = 8 }, Images());

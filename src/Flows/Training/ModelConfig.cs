@@ -31,6 +31,9 @@ public sealed record ModelConfig
     /// <summary>Added to the affine coupling's sigmoid scale (image Glow); 0, Glow's scale, also for configs written before it existed.</summary>
     public double ScaleFloor { get; init; }
 
+    /// <summary>Image Glow: a learned per-channel mean and log-std for the top latent (Glow's learn_top) instead of N(0, I).</summary>
+    public bool LearnedTopPrior { get; init; }
+
     /// <summary>Channel permutation between couplings (image Glow): "1x1", "lu", "shuffle" or "reverse".</summary>
     public string Permutation { get; init; } = "lu";
 

@@ -39,6 +39,7 @@ public static class ModelFactory
             Hidden = config.Hidden,
             MemoryEfficientBackprop = config.MemoryEfficientBackprop,
             ScaleFloor = (float)config.ScaleFloor,
+            LearnedTopPrior = config.LearnedTopPrior,
             Coupling = config.Coupling switch
             {
                 "affine" => GlowCouplingKind.Affine,

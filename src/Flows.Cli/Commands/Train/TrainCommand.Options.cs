@@ -20,6 +20,7 @@ internal static partial class TrainCommand
         coupling.AcceptOnlyFromAmong("affine", "additive");
         var scaleFloor = new Option<double>("--scale-floor") { Description = "Glow affine coupling: a constant added to the sigmoid scale, so no scale falls below it (0 = Glow's).", DefaultValueFactory = _ => d.ScaleFloor };
         OptionRules.Check(scaleFloor, v => v >= 0 && v < 1, "must be in [0, 1)");
+        var learnTop = new Option<bool>("--learn-top") { Description = "Glow on images: learn the top latent's per-channel mean and log-std (Glow's learn_top) instead of N(0, I)." };
         var permutation = new Option<string?>("--permutation") { Description = "Glow channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu)." };
         permutation.AcceptOnlyFromAmong("1x1", "lu", "shuffle", "reverse");
         var memoryEfficient = new Option<bool>("--memory-efficient") { Description = "Glow: back-propagate by rebuilding each step's input with its inverse (memory flat in depth) instead of storing activations.", DefaultValueFactory = _ => d.MemoryEfficient };
@@ -59,7 +60,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -74,6 +75,7 @@ internal static partial class TrainCommand
                 Coupling = p.GetRequiredValue(coupling),
                 Permutation = p.GetValue(permutation),
                 ScaleFloor = p.GetValue(scaleFloor),
+                LearnTop = p.GetValue(learnTop),
                 MemoryEfficient = p.GetValue(memoryEfficient),
                 Bits = p.GetValue(bits),
                 Batch = p.GetValue(batch),
@@ -96,7 +98,7 @@ internal static partial class TrainCommand
                 TrainSize = p.GetValue(trainSize),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
+                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
                     seed, output, checkpointEvery, testSize, trainSize, logEvery),
             },
             context));

@@ -97,6 +97,12 @@ internal static partial class TrainCommand
             throw new UsageException("--scale-floor applies to Glow's affine coupling on images only (--model glow --coupling affine).");
         }
 
+        bool glowImages = s.Model == "glow" && dataset.IsImages;
+        if (!glowImages && s.LearnTop)
+        {
+            throw new UsageException("--learn-top applies to Glow on images only (--model glow with image data).");
+        }
+
         bool noLength = s.Epochs is null && s.Steps is null && s.Minutes is null;
         return new RunConfig
         {
@@ -111,6 +117,7 @@ internal static partial class TrainCommand
                 Coupling = s.Coupling,
                 Permutation = s.Permutation ?? "lu",
                 ScaleFloor = glowAffine ? s.ScaleFloor : 0,
+                LearnedTopPrior = s.LearnTop,
                 MemoryEfficientBackprop = s.MemoryEfficient,
                 Seed = s.Seed,
             },

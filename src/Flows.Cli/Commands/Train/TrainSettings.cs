@@ -27,10 +27,14 @@ internal sealed record TrainSettings
 
     /// <summary>
     /// The default of --scale-floor for new runs: nflows' 1e-3. Same test bpd after one epoch as Glow's 0
-    /// (2.1276 vs 2.1308, seed 1), none of the non-finite memory-efficient gradients, and a model that stays
-    /// invertible (the 10-minute main job with 0 could not decode some test images).
+    /// (2.1276 vs 2.1308, seed 1), none of the non-finite memory-efficient gradients, and an inverse that stays
+    /// finite (with 0 the 10-minute main job's model decoded some test images to NaN; with 1e-3 the error can
+    /// still be large where several couplings contract the same values).
     /// </summary>
     public const double DefaultScaleFloor = 1e-3;
+
+    /// <summary>Glow on images: learn the top prior's per-channel mean and log-std.</summary>
+    public bool LearnTop { get; init; }
 
     /// <summary>Null: "lu".</summary>
     public string? Permutation { get; init; }

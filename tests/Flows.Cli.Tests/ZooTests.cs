@@ -1,0 +1,37 @@
+namespace Flows.Cli.Tests;
+
+/// <summary>
+/// The model zoo's checkpoints load with every verb's loader and still give the figures measured when they
+/// were added (zoo/README.md states the full-test-set figure; here the first 1,000 test images, to keep CI short).
+/// </summary>
+public class ZooTests
+{
+    private static string Zoo(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Flows.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        return Path.Combine(dir!.FullName, "zoo", name);
+    }
+
+    [Fact]
+    public void The_zoo_glow_evaluates_to_its_measured_bits_per_dimension_and_samples()
+    {
+        Cli.Ok("data", "get", "mnist");
+        string zoo = Zoo("glow-mnist");
+        string eval = Cli.Ok("eval", zoo, "--test-size", "1000");
+        double bpd = WorkflowTests.Number(new System.Text.RegularExpressions.Regex(@"test bpd: (?<v>[-0-9.eE+]+)"), eval);
+        Assert.InRange(bpd, 1.3843 - 5e-4, 1.3843 + 5e-4); // measured 7 Dec when the model was added
+        Assert.InRange(WorkflowTests.Number(new System.Text.RegularExpressions.Regex(@"= (?<v>[-0-9.eE+]+) over"), eval), 0, 1e-2);
+
+        string dir = Cli.TempFolder();
+        string grid = Path.Combine(dir, "grid.png");
+        Cli.Ok("sample", zoo, "--n", "16", "--temperature", "0.7", "-o", grid);
+        Assert.True(new FileInfo(grid).Length > 0);
+        Directory.Delete(dir, true);
+    }
+}

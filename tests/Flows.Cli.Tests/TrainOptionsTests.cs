@@ -40,10 +40,10 @@ public class TrainOptionsTests
         Assert.Equal(0.01f, ((Flows.Bijectors.AffineCoupling)coupling.Coupling).ScaleFloor);
 
         var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
-            new TrainSettings { Model = "realnvp", Data = "tiny", ScaleFloor = 0.01, GivenOnResume = ["--scale-floor"] }, Images()));
+            new TrainSettings { Model = "realnvp", Data = "tiny", ScaleFloor = 0.01, Given = ["--scale-floor"] }, Images()));
         Assert.Contains("--scale-floor", e.Message, StringComparison.Ordinal);
         Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
-            new TrainSettings { Model = "glow", Coupling = "additive", Data = "tiny", Levels = 1, ScaleFloor = 0.01, GivenOnResume = ["--scale-floor"] }, Images()));
+            new TrainSettings { Model = "glow", Coupling = "additive", Data = "tiny", Levels = 1, ScaleFloor = 0.01, Given = ["--scale-floor"] }, Images()));
 
         // Not given: the default does not reach models it does not apply to.
         var realNvp = TrainCommand.ToConfig(new TrainSettings { Model = "realnvp", Data = "tiny", Levels = 1, ScaleFloor = 0.01 }, Images());

@@ -29,6 +29,10 @@ public sealed class WarmupCosine : LearningRateSchedule
         FloorFraction = floorFraction;
     }
 
+    /// <summary>A decay that follows <see cref="Progress"/> (starting at 0) rather than a step count, for a run limited by time.</summary>
+    public static WarmupCosine ByProgress(double baseRate, long warmupSteps, double floorFraction = 0)
+        => new(baseRate, warmupSteps, totalSteps: 1, floorFraction) { Progress = 0 };
+
     public double BaseRate { get; }
 
     public long WarmupSteps { get; }

@@ -17,6 +17,8 @@ public sealed class DivergenceGuard
 {
     private readonly Queue<double> _recent = new();
     private readonly Queue<long> _troubles = new();
+    private double[] _sorted = [];
+    private double _median = double.NaN;
     private Snapshot? _good;
 
     /// <summary>Finite losses the reference median is taken over.</summary>
@@ -46,22 +48,8 @@ public sealed class DivergenceGuard
     /// <summary>The step of the last good snapshot (−1 when there is none).</summary>
     public long SnapshotStep => _good?.Step ?? -1;
 
-    /// <summary>The median of the recent finite losses (NaN before any).</summary>
-    public double RecentMedian
-    {
-        get
-        {
-            if (_recent.Count == 0)
-            {
-                return double.NaN;
-            }
-
-            var sorted = _recent.ToArray();
-            Array.Sort(sorted);
-            int n = sorted.Length;
-            return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[(n / 2) - 1] + sorted[n / 2]);
-        }
-    }
+    /// <summary>The median of the recent finite losses (NaN before any); kept up to date by <see cref="Good"/>.</summary>
+    public double RecentMedian => _median;
 
     /// <summary>Whether <paramref name="loss"/> is far above the recent losses (never before <see cref="MinimumHistory"/> of them).</summary>
     public bool IsSpike(double loss)
@@ -71,7 +59,7 @@ public sealed class DivergenceGuard
             return false;
         }
 
-        double median = RecentMedian;
+        double median = _median;
         return loss > median + Math.Max(AbsoluteTolerance, RelativeTolerance * Math.Abs(median));
     }
 
@@ -83,6 +71,17 @@ public sealed class DivergenceGuard
         {
             _recent.Dequeue();
         }
+
+        // Once per applied step, into a buffer reused from step to step.
+        if (_sorted.Length < _recent.Count)
+        {
+            _sorted = new double[Window];
+        }
+
+        int n = _recent.Count;
+        _recent.CopyTo(_sorted, 0);
+        Array.Sort(_sorted, 0, n);
+        _median = n % 2 == 1 ? _sorted[n / 2] : 0.5 * (_sorted[(n / 2) - 1] + _sorted[n / 2]);
     }
 
     /// <summary>Records a troubled step (a spike or a non-finite step) and says whether the run now counts as diverging.</summary>
@@ -105,7 +104,8 @@ public sealed class DivergenceGuard
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        _good = new Snapshot(step, Copy(Checkpoint.ModelTensors(model)), Copy(optimizer.NamedState()));
+        // Later snapshots copy into the first one's tensors: a run takes one every 100 steps.
+        _good = new Snapshot(step, CopyInto(_good?.Model, Checkpoint.ModelTensors(model)), CopyInto(_good?.Optimizer, optimizer.NamedState()));
     }
 
     /// <summary>Puts the good state back into the model and the optimizer; false when there is none.</summary>
@@ -143,12 +143,23 @@ public sealed class DivergenceGuard
         }
     }
 
-    private static (string Name, Tensor Value)[] Copy(IEnumerable<(string Name, Tensor Value)> tensors)
+    private static (string Name, Tensor Value)[] CopyInto((string Name, Tensor Value)[]? previous, IEnumerable<(string Name, Tensor Value)> tensors)
     {
         var list = new List<(string, Tensor)>();
+        int i = 0;
         foreach (var (name, value) in tensors)
         {
-            list.Add((name, Tensor.FromArray(value.Span.ToArray(), value.Shape)));
+            if (previous is not null && i < previous.Length && previous[i].Name == name && previous[i].Value.SameShape(value))
+            {
+                value.Span.CopyTo(previous[i].Value.Span);
+                list.Add(previous[i]);
+            }
+            else
+            {
+                list.Add((name, Tensor.FromArray(value.Span, value.Shape)));
+            }
+
+            i++;
         }
 
         return [.. list];

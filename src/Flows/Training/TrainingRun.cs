@@ -163,14 +163,14 @@ public sealed partial class TrainingRun
             {
                 observer.Message($"Step {result.Step} skipped: loss {result.Loss}, gradient norm {result.GradientNorm} (not finite); parameters unchanged.");
             }
+            else if (result.RedoneWithOrdinaryBackprop)
+            {
+                observer.Message($"Step {result.Step}: the memory-efficient gradient was not finite; redone with ordinary backprop (gradient norm {result.GradientNorm:G4}).");
+            }
 
             if (result.RolledBackTo is { } good)
             {
                 observer.Message($"Step {result.Step}: the run is diverging; rolled back to the state of step {good} and lowered the learning rate to {_trainer.LearningRateFactor:G3}× the schedule's (rollback {_trainer.Rollbacks}).");
-            }
-            else if (result.RedoneWithOrdinaryBackprop)
-            {
-                observer.Message($"Step {result.Step}: the memory-efficient gradient was not finite; redone with ordinary backprop (gradient norm {result.GradientNorm:G4}).");
             }
 
             observer.Stepped(result, rate, Remaining(stepLimit, settings.Minutes, _elapsedBefore + trainSeconds, rate / settings.Batch));
@@ -278,7 +278,7 @@ public sealed partial class TrainingRun
             ? new LinearWarmup(s.LearningRate, s.Warmup)
             : limit is { } total
                 ? new WarmupCosine(s.LearningRate, s.Warmup, total, s.DecayFloor)
-                : new WarmupCosine(s.LearningRate, s.Warmup, 1, s.DecayFloor) { Progress = 0 };
+                : WarmupCosine.ByProgress(s.LearningRate, s.Warmup, s.DecayFloor);
         return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip)
         {
             Guard = s.Guard ? new DivergenceGuard() : null,

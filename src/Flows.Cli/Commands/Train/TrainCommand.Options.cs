@@ -98,7 +98,7 @@ internal static partial class TrainCommand
                 TrainSize = p.GetValue(trainSize),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                GivenOnResume = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
+                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
                     seed, output, checkpointEvery, testSize, trainSize, logEvery),
             },
             context));

@@ -19,10 +19,10 @@ internal static partial class TrainCommand
         TrainingRun run;
         if (s.Resume is { } resume)
         {
-            if (s.GivenOnResume.Count > 0)
+            if (s.Given.Count > 0)
             {
                 // Refused rather than ignored: a resumed run keeps the architecture, data and optimizer settings it was saved with.
-                throw new UsageException($"--resume continues {resume} with the settings it was saved with; {string.Join(", ", s.GivenOnResume)} cannot be changed on resume "
+                throw new UsageException($"--resume continues {resume} with the settings it was saved with; {string.Join(", ", s.Given)} cannot be changed on resume "
                     + "(only --epochs, --steps, --minutes, --threads and --data-dir can). Start a new run with --out to change them.");
             }
 
@@ -92,7 +92,7 @@ internal static partial class TrainCommand
         }
 
         bool glowAffine = s.Model == "glow" && dataset.IsImages && s.Coupling == "affine";
-        if (!glowAffine && s.GivenOnResume.Contains("--scale-floor"))
+        if (!glowAffine && s.Given.Contains("--scale-floor"))
         {
             throw new UsageException("--scale-floor applies to Glow's affine coupling on images only (--model glow --coupling affine).");
         }

@@ -87,5 +87,5 @@ internal sealed record TrainSettings
     /// The options given explicitly among those a resumed run takes from its saved configuration (refused
     /// with --resume; on a new run, options that do not apply to the model are refused from it).
     /// </summary>
-    public IReadOnlyList<string> GivenOnResume { get; init; } = [];
+    public IReadOnlyList<string> Given { get; init; } = [];
 }

@@ -63,6 +63,26 @@ public class TrainOptionsTests
     }
 
     [Fact]
+    public void Memory_efficient_backprop_is_chosen_by_size_unless_given_and_is_refused_where_it_does_not_apply()
+    {
+        var small = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 2, Hidden = 8 }, Images());
+        Assert.False(small.Model.MemoryEfficientBackprop);
+        var forced = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 2, Hidden = 8, MemoryEfficient = true }, Images());
+        Assert.True(forced.Model.MemoryEfficientBackprop);
+        Assert.True(((Flows.Models.MultiScaleFlow)ModelFactory.Create(forced.Model)).MemoryEfficientBackprop);
+
+        // 8x8 images, K = 8, hidden 512 at batch 4096: 8 x 16 x (24 + 3072) floats x 4096 x 4 bytes = 6.5 GB estimated.
+        var large = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 8, Hidden = 512, Batch = 4096 }, Images());
+        Assert.True(large.Model.MemoryEfficientBackprop);
+
+        var realNvp = TrainCommand.ToConfig(new TrainSettings { Model = "realnvp", Data = "tiny", Levels = 1 }, Images());
+        Assert.False(realNvp.Model.MemoryEfficientBackprop);
+        var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
+            new TrainSettings { Model = "nice", Data = "tiny", MemoryEfficient = true, Given = ["--memory-efficient"] }, Images()));
+        Assert.Contains("--memory-efficient", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoLengthMeansOneEpochAndTheRunConfigSurvivesJson()
     {
         var config = TrainCommand.ToConfig(new TrainSettings { Model = "nice", Data = "tiny", StepsPerLevel = 2, Hidden = 8 }, Images());

@@ -23,7 +23,8 @@ internal static partial class TrainCommand
         var learnTop = new Option<bool>("--learn-top") { Description = "Glow on images: learn the top latent's per-channel mean and log-std (Glow's learn_top) instead of N(0, I)." };
         var permutation = new Option<string?>("--permutation") { Description = "Glow channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu)." };
         permutation.AcceptOnlyFromAmong("1x1", "lu", "shuffle", "reverse");
-        var memoryEfficient = new Option<bool>("--memory-efficient") { Description = "Glow: back-propagate by rebuilding each step's input with its inverse (memory flat in depth) instead of storing activations.", DefaultValueFactory = _ => d.MemoryEfficient };
+        var memoryEfficient = new Option<string>("--memory-efficient") { Description = "Glow: back-propagate by rebuilding each step's input with its inverse (memory flat in depth, ~25% slower) instead of storing activations: true, false or auto (on when the stored activations would exceed 1 GiB).", DefaultValueFactory = _ => "auto" };
+        memoryEfficient.AcceptOnlyFromAmong("auto", "true", "false");
         var bits = new Option<int>("--n-bits") { Description = "Bits per pixel kept (1-8), as Glow's n_bits_x.", DefaultValueFactory = _ => d.Bits };
         OptionRules.Check(bits, v => v is >= 1 and <= 8, "must be between 1 and 8");
         var batch = OptionRules.Positive(new Option<int>("--batch") { Description = "Examples per step.", DefaultValueFactory = _ => d.Batch });
@@ -76,7 +77,7 @@ internal static partial class TrainCommand
                 Permutation = p.GetValue(permutation),
                 ScaleFloor = p.GetValue(scaleFloor),
                 LearnTop = p.GetValue(learnTop),
-                MemoryEfficient = p.GetValue(memoryEfficient),
+                MemoryEfficient = p.GetRequiredValue(memoryEfficient) switch { "true" => true, "false" => false, _ => null },
                 Bits = p.GetValue(bits),
                 Batch = p.GetValue(batch),
                 Optimizer = Enum.Parse<OptimizerKind>(p.GetRequiredValue(optimizer), ignoreCase: true),

@@ -51,6 +51,13 @@ internal static partial class TrainCommand
             run = TrainingRun.Create(folder, config, dataset);
             context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters) on {dataset.Name} "
                 + $"({Math.Min(run.Dataset.Train.Count, s.TrainSize ?? int.MaxValue)} train, {Math.Min(run.Dataset.Test.Count, s.TestSize ?? int.MaxValue)} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
+            if (config.Model is { Kind: "glow", IsImage: true })
+            {
+                double gb = ModelFactory.ToGlowConfig(config.Model).EstimatedActivationBytes(s.Batch) / 1e9;
+                context.Output.WriteLine(config.Model.MemoryEfficientBackprop
+                    ? $"Memory-efficient back-propagation: ordinary back-propagation would store ~{gb:0.00} GB of activations per batch."
+                    : $"Ordinary back-propagation (~{gb:0.00} GB of activations per batch; --memory-efficient true keeps memory flat in depth, ~25% slower).");
+            }
         }
 
         var outcome = context.Interactive
@@ -103,24 +110,33 @@ internal static partial class TrainCommand
             throw new UsageException("--learn-top applies to Glow on images only (--model glow with image data).");
         }
 
+        if (!glowImages && s.MemoryEfficient is not null && s.Given.Contains("--memory-efficient"))
+        {
+            throw new UsageException("--memory-efficient applies to Glow on images only (--model glow with image data).");
+        }
+
         bool noLength = s.Epochs is null && s.Steps is null && s.Minutes is null;
+        var model = new ModelConfig
+        {
+            Kind = s.Model,
+            DataShape = shape,
+            Levels = s.Levels,
+            StepsPerLevel = s.StepsPerLevel,
+            Hidden = s.Hidden,
+            HiddenLayers = s.HiddenLayers ?? (s.Model == "nice" ? 4 : 2),
+            Coupling = s.Coupling,
+            Permutation = s.Permutation ?? "lu",
+            ScaleFloor = glowAffine ? s.ScaleFloor : 0,
+            LearnedTopPrior = s.LearnTop,
+            Seed = s.Seed,
+        };
+        model = model with
+        {
+            MemoryEfficientBackprop = glowImages && (s.MemoryEfficient ?? ModelFactory.ToGlowConfig(model).NeedsMemoryEfficientBackprop(s.Batch)),
+        };
         return new RunConfig
         {
-            Model = new ModelConfig
-            {
-                Kind = s.Model,
-                DataShape = shape,
-                Levels = s.Levels,
-                StepsPerLevel = s.StepsPerLevel,
-                Hidden = s.Hidden,
-                HiddenLayers = s.HiddenLayers ?? (s.Model == "nice" ? 4 : 2),
-                Coupling = s.Coupling,
-                Permutation = s.Permutation ?? "lu",
-                ScaleFloor = glowAffine ? s.ScaleFloor : 0,
-                LearnedTopPrior = s.LearnTop,
-                MemoryEfficientBackprop = s.MemoryEfficient,
-                Seed = s.Seed,
-            },
+            Model = model,
             Data = new DataConfig
             {
                 Name = ImageDatasetInfo.Find(s.Data!) is not null || Datasets.IsToy(s.Data!) ? dataset.Name : Path.GetFullPath(s.Data!),

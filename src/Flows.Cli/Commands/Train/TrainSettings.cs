@@ -41,7 +41,9 @@ internal sealed record TrainSettings
 
     public int Bits { get; init; } = 8;
 
-    public bool MemoryEfficient { get; init; } = true;
+    /// <summary>Glow on images: reversible back-propagation on or off; null (auto) turns it on only where ordinary
+    /// back-propagation would store more than <see cref="Flows.Models.GlowConfig.MemoryEfficientThresholdBytes"/>.</summary>
+    public bool? MemoryEfficient { get; init; }
 
     public int Batch { get; init; } = Recipe.Batch;
 

@@ -259,7 +259,7 @@ public sealed partial class TrainingRun
         return last is "logs" or "logScale";
     }
 
-    private static Trainer CreateTrainer(RunConfig config, Dataset dataset, FlowModel model)
+    internal static Trainer CreateTrainer(RunConfig config, Dataset dataset, FlowModel model)
     {
         var s = config.Training;
         var train = dataset.Train;

@@ -1,0 +1,440 @@
+using Flows.Autodiff;
+using Flows.Data;
+using Flows.Kernels;
+using Flows.Models;
+using Flows.Training;
+
+namespace Flows;
+
+/// <summary>
+/// A normalizing flow, ready to fit, score, sample, encode and decode: the library's entry point. Build one
+/// from a <see cref="FlowSpec"/> for images ([C, H, W]) or vectors ([D]), or load a saved one (a folder
+/// written by <see cref="Save"/>, a <c>flows train</c> run or a zoo model). Densities are in nats;
+/// image densities are of the dequantized pixels, so their bits per dimension are comparable with the papers'.
+/// </summary>
+public sealed class Flow
+{
+    private const int ScoreBatch = 256;
+    private readonly FlowModel _model;
+    private RunConfig _config;
+
+    private Flow(FlowModel model, RunConfig config)
+    {
+        _model = model;
+        _config = config;
+    }
+
+    public FlowKind Kind => _config.Model.Kind switch
+    {
+        "realnvp" => FlowKind.RealNvp,
+        "nice" => FlowKind.Nice,
+        _ => FlowKind.Glow,
+    };
+
+    /// <summary>The shape of one example: [C, H, W] for images, [D] for vectors.</summary>
+    public IReadOnlyList<int> DataShape => _config.Model.DataShape;
+
+    /// <summary>True for a model of images, false for a model of vectors.</summary>
+    public bool IsImageModel => _config.Model.IsImage;
+
+    /// <summary>Dimensions of one example.</summary>
+    public int Dimensions => _model.Dimensions;
+
+    public long ParameterCount => _model.ParameterCount();
+
+    internal FlowModel Model => _model;
+
+    internal RunConfig Config => _config;
+
+    /// <summary>A new, untrained flow for examples of <paramref name="dataShape"/>: [C, H, W] images or [D] vectors.</summary>
+    /// <exception cref="ArgumentException">The shape does not suit the spec (for example, an image side not divisible by 2^Levels).</exception>
+    public static Flow Create(FlowSpec spec, params int[] dataShape)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(dataShape);
+        if (dataShape.Length is not (1 or 3) || dataShape.Any(d => d < 1))
+        {
+            throw new ArgumentException($"A flow models images [C, H, W] or vectors [D]; {Tensor.FormatShape(dataShape)} is neither.", nameof(dataShape));
+        }
+
+        if (spec.Steps < 1 || spec.Hidden < 1 || spec.Levels < 1 || spec.HiddenLayers is < 1 || spec.Bits is < 1 or > 8)
+        {
+            throw new ArgumentException($"Invalid spec: steps {spec.Steps}, hidden {spec.Hidden}, levels {spec.Levels}, hidden layers {spec.HiddenLayers}, bits {spec.Bits} (all at least 1, bits at most 8).", nameof(spec));
+        }
+
+        bool image = dataShape.Length == 3;
+        if (image && spec.Kind != FlowKind.Nice)
+        {
+            int halvings = spec.Kind == FlowKind.RealNvp ? spec.Levels - 1 : spec.Levels;
+            int factor = 1 << halvings;
+            if (dataShape[1] % factor != 0 || dataShape[2] % factor != 0)
+            {
+                throw new ArgumentException($"{spec.Levels} levels halve the image size {halvings} times, so {dataShape[1]}x{dataShape[2]} must be divisible by {factor}; use fewer levels.", nameof(spec));
+            }
+        }
+
+        bool glowImages = image && spec.Kind == FlowKind.Glow;
+        var model = new ModelConfig
+        {
+            Kind = spec.Kind.ToString().ToLowerInvariant(),
+            DataShape = [.. dataShape],
+            Levels = spec.Levels,
+            StepsPerLevel = spec.Steps,
+            Hidden = spec.Hidden,
+            HiddenLayers = spec.HiddenLayers ?? (spec.Kind == FlowKind.Nice ? 4 : 2),
+            Coupling = spec.Additive ? "additive" : "affine",
+            ScaleFloor = glowImages && !spec.Additive ? 1e-3 : 0,
+            LearnedTopPrior = glowImages && spec.LearnedTopPrior,
+            MemoryEfficientBackprop = false,
+            Seed = spec.Seed,
+        };
+        var data = image
+            ? new DataConfig { Name = "images", Preprocessing = "dequantize", Bits = spec.Bits }
+            : new DataConfig { Name = "vectors", Preprocessing = "none" };
+        return new Flow(ModelFactory.Create(model), new RunConfig { Model = model, Data = data });
+    }
+
+    /// <summary>
+    /// Loads a flow saved with <see cref="Save"/>, a <c>flows train</c> run folder or its checkpoint folder,
+    /// or a zoo model (<c>zoo/glow-mnist</c>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No checkpoint there.</exception>
+    /// <exception cref="InvalidDataException">The files are damaged or do not fit each other; the message names the file or tensor.</exception>
+    public static Flow Load(string path)
+    {
+        var (model, config) = Checkpoint.Open(path);
+        return new Flow(model, config);
+    }
+
+    /// <summary>Writes the flow into the folder <paramref name="path"/> (its spec as config.json beside model.safetensors), replacing what was there.</summary>
+    public void Save(string path) => Checkpoint.Save(path, _config, _model, optimizer: null, state: null);
+
+    /// <summary>
+    /// Trains on <paramref name="images"/> with the library's default recipe; each call continues from the
+    /// current parameters with a fresh optimizer. Cancellation stops after the current step and keeps what was
+    /// learned (<see cref="FitResult.Cancelled"/>).
+    /// </summary>
+    public FitResult Fit(ImageData images, FitOptions? options = null, IProgress<FitProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        RequireImages(images);
+        var dataset = Dataset.FromImages("images", images.Images, images.Images, _config.Data.Bits, images.ClassNames);
+        return FitCore(dataset, options ?? new FitOptions(), progress, cancellation);
+    }
+
+    /// <summary>Trains on the rows of <paramref name="points"/> ([N, D]) with the library's default recipe; see <see cref="Fit(ImageData, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/>.</summary>
+    public FitResult Fit(float[,] points, FitOptions? options = null, IProgress<FitProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var split = new PointSplit(Flatten(points), Dimensions);
+        return FitCore(new Dataset("vectors", split, split, null), options ?? new FitOptions(), progress, cancellation);
+    }
+
+    /// <summary>Trains on <paramref name="points"/>, each of length D.</summary>
+    public FitResult Fit(IEnumerable<float[]> points, FitOptions? options = null, IProgress<FitProgress>? progress = null, CancellationToken cancellation = default)
+        => Fit(ToMatrix(points), options, progress, cancellation);
+
+    /// <summary>log p(x) in nats of each row of <paramref name="points"/> (a model of vectors).</summary>
+    public float[] LogProb(float[,] points)
+    {
+        float[] flat = Flatten(points);
+        int n = points.GetLength(0), d = Dimensions;
+        var result = new float[n];
+        InEvaluation(() =>
+        {
+            for (int start = 0; start < n; start += ScoreBatch)
+            {
+                int m = Math.Min(ScoreBatch, n - start);
+                var x = Tensor.FromArray(flat.AsSpan(start * d, m * d), m, d);
+                var logp = _model.LogProb(Variable.Constant(x));
+                logp.Value.Span.CopyTo(result.AsSpan(start, m));
+                x.Release();
+            }
+        });
+        return result;
+    }
+
+    /// <summary>
+    /// log p(x) in nats of each image's dequantized pixels (uniform noise from a fixed seed, so scores repeat);
+    /// <see cref="BitsPerDim"/> gives the same on the papers' scale.
+    /// </summary>
+    public float[] LogProb(ImageData images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        RequireImages(images);
+        var split = new ImageSplit(images.Images, new Dequantization(_config.Data.Bits));
+        var result = new float[images.Count];
+        var rng = new Rng(Evaluator.DefaultNoiseSeed);
+        InEvaluation(() =>
+        {
+            var indices = new int[ScoreBatch];
+            for (int start = 0; start < images.Count; start += ScoreBatch)
+            {
+                int m = Math.Min(ScoreBatch, images.Count - start);
+                for (int i = 0; i < m; i++)
+                {
+                    indices[i] = start + i;
+                }
+
+                var x = Evaluator.ToModelShape(split.Batch(indices.AsSpan(0, m), rng), _model);
+                var logp = _model.LogProb(Variable.Constant(x));
+                logp.Value.Span.CopyTo(result.AsSpan(start, m));
+                x.Release();
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Bits per dimension of each image: −log p(x) / (D ln 2) + bits, the papers' measure.</summary>
+    public float[] BitsPerDim(ImageData images)
+    {
+        var logp = LogProb(images);
+        int bits = _config.Data.Bits;
+        return [.. logp.Select(l => (float)Dequantization.BitsPerDim(l, Dimensions, bits))];
+    }
+
+    /// <summary><paramref name="n"/> samples of a model of vectors, rows of [n, D]; temperature scales the latent's standard deviation.</summary>
+    public float[,] Sample(int n, float temperature = 1, ulong seed = 1)
+    {
+        RequireVectors();
+        var x = SampleTensor(n, temperature, seed);
+        var result = ToMatrix(x.Span, n, Dimensions);
+        x.Release();
+        return result;
+    }
+
+    /// <summary><paramref name="n"/> images sampled at <paramref name="temperature"/> (0.7 gives the papers' cleaner samples).</summary>
+    public ImageData SampleImages(int n, float temperature = 0.7f, ulong seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        if (!IsImageModel)
+        {
+            throw new InvalidOperationException("This flow models vectors; use Sample.");
+        }
+
+        var x = SampleTensor(n, temperature, seed);
+        int size = Dimensions;
+        var pixels = new byte[n * size];
+        var dq = new Dequantization(_config.Data.Bits);
+        for (int i = 0; i < n; i++)
+        {
+            dq.ToPixels(x.Span.Slice(i * size, size), pixels.AsSpan(i * size, size));
+        }
+
+        x.Release();
+        return ImageData.FromPixels(pixels, n, DataShape[0], DataShape[1], DataShape[2]);
+    }
+
+    /// <summary>The latent z = f(x) of each row (a model of vectors); <see cref="Decode"/> inverts it.</summary>
+    public float[,] Encode(float[,] points)
+    {
+        RequireVectors();
+        float[] flat = Flatten(points);
+        int n = points.GetLength(0);
+        var x = Tensor.FromArray(flat, n, Dimensions);
+        float[,] z = new float[n, Dimensions];
+        InEvaluation(() =>
+        {
+            var latents = _model.Encode(x);
+            z = ToMatrix(latents[0].Span, n, Dimensions);
+        });
+        x.Release();
+        return z;
+    }
+
+    /// <summary>The points x = f⁻¹(z) of latent rows (a model of vectors).</summary>
+    public float[,] Decode(float[,] latents)
+    {
+        RequireVectors();
+        float[] flat = Flatten(latents);
+        int n = latents.GetLength(0);
+        var z = Tensor.FromArray(flat, n, Dimensions);
+        float[,] x = new float[n, Dimensions];
+        InEvaluation(() =>
+        {
+            var back = _model.Decode([z]);
+            x = ToMatrix(back.Span, n, Dimensions);
+        });
+        z.Release();
+        return x;
+    }
+
+    private FitResult FitCore(Dataset dataset, FitOptions options, IProgress<FitProgress>? progress, CancellationToken cancellation)
+    {
+        if (options.Batch < 1 || options.LearningRate <= 0 || !double.IsFinite(options.LearningRate) || options.Steps is < 1 || options.Epochs is <= 0)
+        {
+            throw new ArgumentException($"Invalid fit options: batch {options.Batch}, learning rate {options.LearningRate}, steps {options.Steps}, epochs {options.Epochs}.", nameof(options));
+        }
+
+        int batch = Math.Min(options.Batch, dataset.Train.Count);
+        var settings = new TrainingSettings
+        {
+            Batch = batch,
+            LearningRate = options.LearningRate,
+            Seed = options.Seed,
+            Steps = options.Steps,
+            Epochs = options.Steps is null && options.Epochs is null ? 1 : options.Epochs,
+        };
+        var model = _config.Model;
+        if (model is { Kind: "glow", IsImage: true })
+        {
+            model = model with { MemoryEfficientBackprop = ModelFactory.ToGlowConfig(model).NeedsMemoryEfficientBackprop(batch) };
+            ((MultiScaleFlow)_model).MemoryEfficientBackprop = model.MemoryEfficientBackprop;
+        }
+
+        _config = _config with { Model = model, Training = settings };
+        var trainer = TrainingRun.CreateTrainer(_config, dataset, _model);
+        long limit = TrainingRun.StepLimit(settings, trainer.Order.BatchesPerEpoch)!.Value;
+        var recent = new Queue<double>();
+        bool cancelled = false;
+        try
+        {
+            while (trainer.StepCount < limit)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    cancelled = true;
+                    break;
+                }
+
+                var step = trainer.Step();
+                if (!step.Skipped && !step.Spike && double.IsFinite(step.Loss))
+                {
+                    recent.Enqueue(step.Loss);
+                    if (recent.Count > 50)
+                    {
+                        recent.Dequeue();
+                    }
+                }
+
+                progress?.Report(new FitProgress(step.Step, limit, step.Loss, step.LearningRate));
+            }
+        }
+        finally
+        {
+            _model.Training = false;
+        }
+
+        return new FitResult(trainer.StepCount, recent.Count > 0 ? recent.Average() : double.NaN, cancelled, trainer.SkippedSteps, trainer.Rollbacks);
+    }
+
+    private Tensor SampleTensor(int n, float temperature, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        if (!float.IsFinite(temperature) || temperature < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number ≥ 0.");
+        }
+
+        return Pictures.Sample(_model, n, temperature, new Rng(seed));
+    }
+
+    private void InEvaluation(Action action)
+    {
+        bool wasTraining = _model.Training;
+        _model.Training = false;
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            action();
+        }
+        finally
+        {
+            _model.Training = wasTraining;
+        }
+    }
+
+    private void RequireImages(ImageData images)
+    {
+        if (!IsImageModel)
+        {
+            throw new InvalidOperationException("This flow models vectors; give it a float[,] of points.");
+        }
+
+        if (!images.Shape.SequenceEqual(DataShape))
+        {
+            throw new ArgumentException($"The images are {Tensor.FormatShape(images.Shape)} (channels, height, width), but this flow takes {Tensor.FormatShape([.. DataShape])}.", nameof(images));
+        }
+
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("No images.", nameof(images));
+        }
+    }
+
+    private void RequireVectors()
+    {
+        if (IsImageModel)
+        {
+            throw new InvalidOperationException($"This flow models images {Tensor.FormatShape([.. DataShape])}; use the ImageData overloads.");
+        }
+    }
+
+    private float[] Flatten(float[,] points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        RequireVectors();
+        int n = points.GetLength(0), d = points.GetLength(1);
+        if (d != Dimensions)
+        {
+            throw new ArgumentException($"The rows have {d} columns, but this flow models {Dimensions} dimensions.", nameof(points));
+        }
+
+        if (n == 0)
+        {
+            throw new ArgumentException("No rows.", nameof(points));
+        }
+
+        var flat = new float[n * d];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                float v = points[i, j];
+                if (!float.IsFinite(v))
+                {
+                    throw new ArgumentException($"Row {i}, column {j} is {v}; every value must be finite.", nameof(points));
+                }
+
+                flat[(i * d) + j] = v;
+            }
+        }
+
+        return flat;
+    }
+
+    private static float[,] ToMatrix(ReadOnlySpan<float> values, int n, int d)
+    {
+        var m = new float[n, d];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                m[i, j] = values[(i * d) + j];
+            }
+        }
+
+        return m;
+    }
+
+    private static float[,] ToMatrix(IEnumerable<float[]> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var rows = points.ToList();
+        int d = rows.Count > 0 ? rows[0].Length : 0;
+        var m = new float[rows.Count, d];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Length != d)
+            {
+                throw new ArgumentException($"Point {i} has {rows[i].Length} values, point 0 has {d}.", nameof(points));
+            }
+
+            for (int j = 0; j < d; j++)
+            {
+                m[i, j] = rows[i][j];
+            }
+        }
+
+        return m;
+    }
+}

@@ -81,6 +81,41 @@ public sealed class ImageData
         return new ImageData(new ImageSet(pixels, keep.Length, Images.Channels, Images.Height, Images.Width, kept), ClassNames);
     }
 
+    /// <summary>Writes the images as one PNG grid, <paramref name="columns"/> a row (grey or colour as the images are).</summary>
+    public void SaveGrid(string pngPath, int columns = 8)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pngPath);
+        if (Images.Channels is not (1 or 3))
+        {
+            throw new InvalidOperationException($"Pictures need 1 or 3 channels; these images have {Images.Channels}.");
+        }
+
+        int c = Images.Channels, plane = Images.Height * Images.Width;
+        var tiles = new IO.RasterImage[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            var image = Images.Image(i);
+            var tile = new IO.RasterImage(Images.Width, Images.Height, c);
+            for (int p = 0; p < plane; p++)
+            {
+                for (int ch = 0; ch < c; ch++)
+                {
+                    tile.Pixels[(p * c) + ch] = image[(ch * plane) + p];
+                }
+            }
+
+            tiles[i] = tile;
+        }
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(pngPath));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        IO.PngWriter.Save(IO.ImageGrid.Compose(tiles, columns), pngPath);
+    }
+
     /// <summary>Channel-major bytes of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> Pixels(int index) => Images.Image(index);
 }

@@ -31,7 +31,7 @@ internal sealed class LoadedCheckpoint
     public Dequantization Dequantization => new(Config.Data.Bits);
 
     /// <summary>The data the model was trained on (opened, and fetched if needed, on first use).</summary>
-    public Dataset Dataset => _dataset ??= Datasets.Open(Config.Data.Name, Config.Data.Bits, _dataDir, _log);
+    public Dataset Dataset => _dataset ??= Config.Data.Open(_dataDir, _log);
 
     public static LoadedCheckpoint Open(string path, string? dataDir, TextWriter log)
     {

@@ -94,4 +94,26 @@ public partial class WorkflowTests
         Assert.Contains("already holds a run", error, StringComparison.Ordinal);
         Directory.Delete(data, true);
     }
+
+    [Fact]
+    public void Classes_restrict_training_and_evaluation_to_those_labels_and_survive_resume()
+    {
+        string data = Cli.ImageFolder(96, 30, 8, 4); // labels i % 3: 32 train and 10 test images of class 1
+        string run = Path.Combine(Cli.TempFolder(), "one-class");
+        string[] common = ["--data", data, "-L", "1", "-K", "1", "--hidden", "4", "--batch", "16", "--classes", "1"];
+        string output = Cli.Ok(["train", .. common, "--steps", "2", "--out", run]);
+        Assert.Contains("(32 train, 10 test,", output, StringComparison.Ordinal);
+        Assert.Contains("on 10 examples", output, StringComparison.Ordinal);
+        Assert.Contains("\"classes\": [", File.ReadAllText(Path.Combine(run, "checkpoint", "config.json")), StringComparison.Ordinal);
+        Assert.Contains("on 10 examples", Cli.Ok("train", "--resume", run, "--steps", "3"), StringComparison.Ordinal);
+        Assert.Contains("10 examples", Cli.Ok("eval", run), StringComparison.Ordinal);
+
+        var (code, _, error) = Cli.Run(["train", .. common[..^1], "7", "--steps", "1", "--out", run + "-bad"]);
+        Assert.Equal(1, code);
+        Assert.Contains("class 7", error, StringComparison.Ordinal);
+        (code, _, error) = Cli.Run("train", "--data", "moons", "--classes", "1", "--steps", "1", "--out", run + "-moons");
+        Assert.Equal(1, code);
+        Assert.Contains("no labels", error, StringComparison.Ordinal);
+        Directory.Delete(data, true);
+    }
 }

@@ -38,6 +38,34 @@ public sealed class Dataset
 
     public int[] SampleShape => Train.SampleShape;
 
+    /// <summary>
+    /// The same data restricted to the examples whose label is one of <paramref name="classes"/>, in both
+    /// splits (for example, one class to train a one-class anomaly model).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The data have no labels.</exception>
+    /// <exception cref="ArgumentException">A class that no training example has.</exception>
+    public Dataset OnlyClasses(IReadOnlyCollection<int> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (Train is not ImageSplit train || Test is not ImageSplit test || train.Labels is null || test.Labels is null)
+        {
+            throw new InvalidOperationException($"{Name} has no labels, so it cannot be restricted to classes.");
+        }
+
+        var present = train.Labels.Select(l => (int)l).ToHashSet();
+        foreach (int c in classes)
+        {
+            if (!present.Contains(c))
+            {
+                throw new ArgumentException($"No training example of {Name} has class {c}; its classes are {present.Min()} to {present.Max()}.", nameof(classes));
+            }
+        }
+
+        var keep = classes.ToHashSet();
+        ImageSet Filter(ImageSet set) => set.Select([.. Enumerable.Range(0, set.Count).Where(i => keep.Contains(set.Labels![i]))]);
+        return new Dataset(Name, new ImageSplit(Filter(train.Images), train.Dequantization), new ImageSplit(Filter(test.Images), test.Dequantization), Dequantization, ClassNames);
+    }
+
     /// <summary>An image dataset from 8-bit image sets, dequantized to <paramref name="bits"/> bits.</summary>
     public static Dataset FromImages(string name, ImageSet train, ImageSet test, int bits = 8, IReadOnlyList<string>? classNames = null)
     {

@@ -64,6 +64,24 @@ public sealed class ImageSet
             Pixels.AsSpan(0, count * ImageSize).ToArray(), count, Channels, Height, Width, Labels?.AsSpan(0, count).ToArray());
     }
 
+    /// <summary>The images at <paramref name="indices"/>, in that order (a copy).</summary>
+    public ImageSet Select(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var pixels = new byte[checked(indices.Count * ImageSize)];
+        var labels = Labels is null ? null : new byte[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Image(indices[i]).CopyTo(pixels.AsSpan(i * ImageSize, ImageSize));
+            if (labels is not null)
+            {
+                labels[i] = Labels![indices[i]];
+            }
+        }
+
+        return new ImageSet(pixels, indices.Count, Channels, Height, Width, labels);
+    }
+
     /// <summary>
     /// Builds a set from IDX arrays: images [N, H, W] (one channel) or [N, H, W, C] (channels last, as
     /// image files store them, reordered here to NCHW); labels [N] if given.

@@ -1,3 +1,5 @@
+using Flows.Data;
+
 namespace Flows.Training;
 
 /// <summary>Which data a model was trained on and how they were preprocessed.</summary>
@@ -14,4 +16,14 @@ public sealed record DataConfig
 
     /// <summary>Names of the labels (index = label), if the data have labels.</summary>
     public string[] ClassNames { get; init; } = [];
+
+    /// <summary>The labels trained on (both splits restricted to them), or null for all.</summary>
+    public int[]? Classes { get; init; }
+
+    /// <summary>Opens the data this config describes: the named set or folder, at its bits, restricted to its classes.</summary>
+    public Dataset Open(string? cacheRoot = null, TextWriter? log = null)
+    {
+        var dataset = Datasets.Open(Name, Bits, cacheRoot, log);
+        return Classes is { Length: > 0 } classes ? dataset.OnlyClasses(classes) : dataset;
+    }
 }

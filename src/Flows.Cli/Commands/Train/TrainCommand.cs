@@ -33,7 +33,7 @@ internal static partial class TrainCommand
                 throw new UsageException($"--resume {resume} continues a run on '{saved.Data.Name}'; --data {d} does not match.");
             }
 
-            var dataset = Datasets.Open(saved.Data.Name, saved.Data.Bits, s.DataDir, context.Output);
+            var dataset = saved.Data.Open(s.DataDir, context.Output);
             bool newLength = s.Epochs is not null || s.Steps is not null || s.Minutes is not null;
             run = TrainingRun.Resume(resume, dataset, newLength ? (s.Epochs, s.Steps, s.Minutes) : null);
             context.Output.WriteLine($"Resuming {resume} at step {run.StepCount}.");
@@ -46,6 +46,11 @@ internal static partial class TrainCommand
             }
 
             var dataset = Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output);
+            if (s.Classes is { Length: > 0 } classes)
+            {
+                dataset = OnlyClasses(dataset, classes);
+            }
+
             var config = ToConfig(s, dataset);
             string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
             run = TrainingRun.Create(folder, config, dataset);
@@ -74,6 +79,27 @@ internal static partial class TrainCommand
         context.Output.WriteLine($"Done: step {outcome.Step}, test {metric} {outcome.Test.Metric:0.0000} on {outcome.Test.Count} examples.");
         context.Output.WriteLine($"Checkpoint: {outcome.CheckpointFolder}");
         return 0;
+    }
+
+    private static Dataset OnlyClasses(Dataset dataset, int[] classes)
+    {
+        if (dataset.Train.Labels is null)
+        {
+            throw new UsageException($"--classes needs labelled data; {dataset.Name} has no labels.");
+        }
+
+        try
+        {
+            return dataset.OnlyClasses(classes);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--classes: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"--classes: {e.Message}");
+        }
     }
 
     /// <summary>The run configuration the options describe, checked against the data.</summary>
@@ -143,6 +169,7 @@ internal static partial class TrainCommand
                 Preprocessing = dataset.IsImages ? "dequantize" : "none",
                 Bits = dataset.Dequantization?.Bits ?? 8,
                 ClassNames = [.. dataset.ClassNames],
+                Classes = s.Classes is { Length: > 0 } ? s.Classes : null,
             },
             Training = new TrainingSettings
             {

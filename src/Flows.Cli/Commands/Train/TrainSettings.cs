@@ -81,6 +81,9 @@ internal sealed record TrainSettings
 
     public int? TrainSize { get; init; }
 
+    /// <summary>Train (and test) on the examples of these labels only; null for all.</summary>
+    public int[]? Classes { get; init; }
+
     public string? DataDir { get; init; }
 
     public int LogEvery { get; init; } = Recipe.LogEvery;

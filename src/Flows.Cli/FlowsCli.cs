@@ -22,6 +22,8 @@ internal static class FlowsCli
         yield return DataCommand.Create();
         yield return TrainCommand.Create();
         yield return EvalCommand.Create();
+        yield return Commands.Score.ScoreCommand.Create();
+        yield return Commands.Ood.OodCommand.Create();
         yield return SampleCommand.Create();
         yield return InterpolateCommand.Create();
         yield return ManipulateCommand.Create();

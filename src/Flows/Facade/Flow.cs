@@ -2,6 +2,7 @@ using Flows.Autodiff;
 using Flows.Data;
 using Flows.Kernels;
 using Flows.Models;
+using Flows.Scoring;
 using Flows.Training;
 
 namespace Flows;
@@ -41,6 +42,9 @@ public sealed class Flow
     public int Dimensions => _model.Dimensions;
 
     public long ParameterCount => _model.ParameterCount();
+
+    /// <summary>The thresholds <see cref="Calibrate(ImageData, ScoreKind, double[])"/> set (saved and loaded with the flow), or null.</summary>
+    public Calibration? Calibration { get; private set; }
 
     internal FlowModel Model => _model;
 
@@ -103,11 +107,56 @@ public sealed class Flow
     public static Flow Load(string path)
     {
         var (model, config) = Checkpoint.Open(path);
-        return new Flow(model, config);
+        string calibration = Path.Combine(Checkpoint.Resolve(path), Calibration.FileName);
+        return new Flow(model, config)
+        {
+            Calibration = File.Exists(calibration) ? Calibration.FromJson(File.ReadAllText(calibration), calibration) : null,
+        };
     }
 
     /// <summary>Writes the flow into the folder <paramref name="path"/> (its spec as config.json beside model.safetensors), replacing what was there.</summary>
-    public void Save(string path) => Checkpoint.Save(path, _config, _model, optimizer: null, state: null);
+    public void Save(string path)
+    {
+        Checkpoint.Save(path, _config, _model, optimizer: null, state: null);
+        if (Calibration is { } calibration)
+        {
+            IO.AtomicFile.WriteAllText(Path.Combine(path, Calibration.FileName), calibration.ToJson());
+        }
+    }
+
+    /// <summary>
+    /// Anomaly scores of each image (higher = more anomalous): the likelihood in bits/dim, the input-complexity
+    /// score (bits/dim minus PNG bits/dim), and with <paramref name="background"/> the likelihood ratio.
+    /// </summary>
+    public AnomalyScores Score(ImageData images, Flow? background = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        RequireImages(images);
+        return Scorer.Score(_model, new ImageSplit(images.Images, new Dequantization(_config.Data.Bits)), Background(background));
+    }
+
+    /// <summary>Anomaly scores of each row: −log p in nats, and with <paramref name="background"/> the likelihood ratio.</summary>
+    public AnomalyScores Score(float[,] points, Flow? background = null)
+        => Scorer.Score(_model, new PointSplit(Flatten(points), Dimensions), Background(background));
+
+    /// <summary>
+    /// Sets thresholds on <paramref name="score"/> at <paramref name="falsePositiveRates"/> (default 1% and 5%)
+    /// from held-out normal images (not the ones trained on); <see cref="IsOutlier(ImageData, double, Flow?)"/> then flags with those rates.
+    /// </summary>
+    public Calibration Calibrate(ImageData heldOut, ScoreKind score = ScoreKind.InputComplexity, params double[] falsePositiveRates)
+        => Calibrate(Score(heldOut), score, falsePositiveRates);
+
+    /// <summary>Thresholds on −log p of held-out normal rows; see <see cref="Calibrate(ImageData, ScoreKind, double[])"/>.</summary>
+    public Calibration Calibrate(float[,] heldOut, params double[] falsePositiveRates)
+        => Calibrate(Score(heldOut), ScoreKind.Likelihood, falsePositiveRates);
+
+    /// <summary>True for each image whose calibrated score is above the threshold of <paramref name="falsePositiveRate"/>.</summary>
+    public bool[] IsOutlier(ImageData images, double falsePositiveRate = 0.01, Flow? background = null)
+        => Flag(Score(images, background), falsePositiveRate);
+
+    /// <summary>True for each row whose calibrated score is above the threshold of <paramref name="falsePositiveRate"/>.</summary>
+    public bool[] IsOutlier(float[,] points, double falsePositiveRate = 0.01, Flow? background = null)
+        => Flag(Score(points, background), falsePositiveRate);
 
     /// <summary>
     /// Trains on <paramref name="images"/> with the library's default recipe; each call continues from the
@@ -256,6 +305,29 @@ public sealed class Flow
         });
         z.Release();
         return x;
+    }
+
+    private Calibration Calibrate(AnomalyScores scores, ScoreKind score, double[] falsePositiveRates)
+    {
+        Calibration = Calibration.Fit([.. scores[score].Select(v => (double)v)], score, falsePositiveRates is { Length: > 0 } ? falsePositiveRates : [0.01, 0.05]);
+        return Calibration;
+    }
+
+    private bool[] Flag(AnomalyScores scores, double falsePositiveRate)
+    {
+        var calibration = Calibration ?? throw new InvalidOperationException("Not calibrated: call Calibrate with held-out normal data first.");
+        double threshold = calibration.Threshold(falsePositiveRate);
+        return [.. scores[AnomalyScores.Parse(calibration.Score)].Select(v => v > threshold)];
+    }
+
+    private FlowModel? Background(Flow? background)
+    {
+        if (background is not null && !background.DataShape.SequenceEqual(DataShape))
+        {
+            throw new ArgumentException($"The background flow takes {Tensor.FormatShape([.. background.DataShape])}, but this flow takes {Tensor.FormatShape([.. DataShape])}.", nameof(background));
+        }
+
+        return background?._model;
     }
 
     private FitResult FitCore(Dataset dataset, FitOptions options, IProgress<FitProgress>? progress, CancellationToken cancellation)

@@ -65,6 +65,46 @@ public static class Evaluator
         return new EvalResult(objective.Metric(meanLogProb), meanLogProb, count);
     }
 
+    /// <summary>
+    /// log p(x) in nats of each of the first <paramref name="limit"/> examples of <paramref name="split"/> (all
+    /// when null), with the same fixed-seed dequantization noise as <see cref="Evaluate"/>.
+    /// </summary>
+    public static float[] LogProbs(FlowModel model, DataSplit split, int batchSize = 256, ulong noiseSeed = DefaultNoiseSeed, int? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int count = Math.Min(limit ?? split.Count, split.Count);
+        var result = new float[count];
+        var rng = new Rng(noiseSeed);
+        bool wasTraining = model.Training;
+        model.Training = false;
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            var indices = new int[batchSize];
+            for (int start = 0; start < count; start += batchSize)
+            {
+                int n = Math.Min(batchSize, count - start);
+                for (int i = 0; i < n; i++)
+                {
+                    indices[i] = start + i;
+                }
+
+                var x = ToModelShape(split.Batch(indices.AsSpan(0, n), rng), model);
+                var logp = model.LogProb(Variable.Constant(x));
+                logp.Value.Span.CopyTo(result.AsSpan(start, n));
+                x.Release();
+            }
+        }
+        finally
+        {
+            model.Training = wasTraining;
+        }
+
+        return result;
+    }
+
     /// <summary>max |x − Decode(Encode(x))| over the first <paramref name="count"/> examples of <paramref name="split"/>.</summary>
     public static double InvertibilityError(FlowModel model, DataSplit split, int count = 256, int batchSize = 128, ulong noiseSeed = DefaultNoiseSeed)
     {

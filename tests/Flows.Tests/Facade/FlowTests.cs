@@ -119,6 +119,37 @@ public sealed class FlowTests : IDisposable
     }
 
     [Fact]
+    public void A_calibrated_tabular_flow_flags_the_stated_share_of_fresh_normal_rows_and_most_anomalies()
+    {
+        var flow = Flow.Create(FlowSpec.RealNvp(steps: 4, hidden: 32), 2);
+        flow.Fit(Correlated(4096, 0.9, 1), new FitOptions { Steps = 400, Batch = 256, LearningRate = 3e-3 });
+        Assert.Throws<InvalidOperationException>(() => flow.IsOutlier(Correlated(10, 0.9, 9)));
+        flow.Calibrate(Correlated(4000, 0.9, 2), 0.01, 0.05);
+
+        var fresh = Correlated(20_000, 0.9, 3);
+        var anomalies = Correlated(2_000, 0.9, 4); // moved across the ridge of the normal data: (x, y) + (1, −1)
+        for (int i = 0; i < 2_000; i++)
+        {
+            anomalies[i, 0] += 1;
+            anomalies[i, 1] -= 1;
+        }
+
+        foreach (double rate in new[] { 0.01, 0.05 })
+        {
+            double share = flow.IsOutlier(fresh, rate).Count(f => f) / 20_000.0;
+            double spread = (4 * Math.Sqrt(rate / 4000)) + (4 * Math.Sqrt(rate / 20_000));
+            Assert.InRange(share, rate - spread, rate + spread);
+            Assert.True(flow.IsOutlier(anomalies, rate).Count(f => f) > 1_000, $"at {rate}, fewer than half the anomalies were flagged");
+        }
+
+        string path = Path.Combine(_root, "calibrated");
+        flow.Save(path);
+        var loaded = Flow.Load(path);
+        Assert.Equal(flow.Calibration!.Thresholds, loaded.Calibration!.Thresholds);
+        Assert.Equal(flow.IsOutlier(fresh, 0.05), loaded.IsOutlier(fresh, 0.05));
+    }
+
+    [Fact]
     public void Bad_tabular_input_names_the_row_or_the_mismatch()
     {
         var flow = Flow.Create(FlowSpec.RealNvp(steps: 2, hidden: 8), 3);

@@ -1,0 +1,14 @@
+namespace Flows.Scoring;
+
+/// <summary>The anomaly scores of an example; for each, higher means more anomalous.</summary>
+public enum ScoreKind
+{
+    /// <summary>−log p(x): bits per dimension for images, nats for vectors. Fails where simple inputs get high likelihood (Nalisnick et al. 2019).</summary>
+    Likelihood,
+
+    /// <summary>Images: bits per dimension minus the PNG-compressed bits per dimension (Serrà et al. 2020).</summary>
+    InputComplexity,
+
+    /// <summary>Bits per dimension minus a background model's bits per dimension, i.e. −log-likelihood ratio (Ren et al. 2019).</summary>
+    LikelihoodRatio,
+}

@@ -1,0 +1,50 @@
+using Flows.Data;
+using Flows.Models;
+using Flows.Training;
+
+namespace Flows.Scoring;
+
+/// <summary>Computes <see cref="AnomalyScores"/> of a split under a flow (and a background flow for the likelihood ratio).</summary>
+public static class Scorer
+{
+    /// <summary>
+    /// Scores every example of <paramref name="split"/>: log p with the evaluation's fixed noise seed, the
+    /// likelihood score, for images the compressed length, and with <paramref name="background"/> its likelihood.
+    /// </summary>
+    public static AnomalyScores Score(FlowModel model, DataSplit split, FlowModel? background = null, int? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(split);
+        if (!Tensor.SameShape(split.SampleShape, model.DataShape) && split.Dimensions != model.Dimensions)
+        {
+            throw new ArgumentException($"The data are {Tensor.FormatShape(split.SampleShape)}, but the model takes {Tensor.FormatShape(model.DataShape)}.", nameof(split));
+        }
+
+        if (background is not null && !Tensor.SameShape(background.DataShape, model.DataShape))
+        {
+            throw new ArgumentException($"The background model takes {Tensor.FormatShape(background.DataShape)}, but the model takes {Tensor.FormatShape(model.DataShape)}.", nameof(background));
+        }
+
+        int count = Math.Min(limit ?? split.Count, split.Count);
+        if (count == 0)
+        {
+            throw new ArgumentException("Nothing to score: the data are empty.", nameof(split));
+        }
+
+        var logp = Evaluator.LogProbs(model, split, limit: count);
+        var images = split as ImageSplit;
+        float[] Likelihood(float[] lp) => images is null
+            ? [.. lp.Select(l => -l)]
+            : [.. lp.Select(l => (float)images.Dequantization.BitsPerDim(l, split.Dimensions))];
+        float[]? compressed = null;
+        if (images is not null)
+        {
+            var set = images.Images;
+            compressed = new float[count];
+            Parallel.For(0, count, i => compressed[i] = (float)Complexity.BitsPerDim(set.Image(i), set.Channels, set.Height, set.Width));
+        }
+
+        float[]? backgroundLikelihood = background is null ? null : Likelihood(Evaluator.LogProbs(background, split, limit: count));
+        return new AnomalyScores(logp, Likelihood(logp), compressed, backgroundLikelihood);
+    }
+}

@@ -46,6 +46,16 @@ public class ScoreTests
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(pictures, "roc.svg")), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(pictures, "histogram-input-complexity.svg")));
 
+        // A background model (perturbed training images) adds the likelihood ratio.
+        string background = Path.Combine(Cli.TempFolder(), "background");
+        output = Cli.Ok("train", "--data", normal, "-L", "1", "-K", "1", "--hidden", "4", "--batch", "16", "--steps", "3", "--perturb", "0.2", "--out", background);
+        Assert.Contains("probability 0.2", output, StringComparison.Ordinal);
+        Assert.Contains("\"perturbation\": 0.2", File.ReadAllText(Path.Combine(background, "checkpoint", "config.json")), StringComparison.Ordinal);
+        Cli.Ok("train", "--resume", background, "--steps", "4");
+        output = Cli.Ok("ood", run, "--in", normal, "--out", other, "--background", background);
+        Assert.Contains("| likelihood-ratio | ", output, StringComparison.Ordinal);
+        Assert.Equal(1, Cli.Run("train", "--data", "moons", "--perturb", "0.2", "--steps", "1", "--out", background + "-moons").Code);
+
         string wider = Cli.ImageFolder(16, 8, 12, 8);
         var (code, _, error) = Cli.Run("ood", run, "--in", normal, "--out", wider);
         Assert.Equal(1, code);

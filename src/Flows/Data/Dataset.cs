@@ -66,6 +66,17 @@ public sealed class Dataset
         return new Dataset(Name, new ImageSplit(Filter(train.Images), train.Dequantization), new ImageSplit(Filter(test.Images), test.Dequantization), Dequantization, ClassNames);
     }
 
+    /// <summary>The same data with the training images perturbed at <paramref name="rate"/> (<see cref="PerturbedImageSplit"/>), for a background model.</summary>
+    public Dataset WithPerturbedTraining(double rate)
+    {
+        if (Train is not ImageSplit train)
+        {
+            throw new InvalidOperationException($"{Name} is not images; only images can be perturbed.");
+        }
+
+        return new Dataset(Name, new PerturbedImageSplit(train, rate), Test, Dequantization, ClassNames);
+    }
+
     /// <summary>An image dataset from 8-bit image sets, dequantized to <paramref name="bits"/> bits.</summary>
     public static Dataset FromImages(string name, ImageSet train, ImageSet test, int bits = 8, IReadOnlyList<string>? classNames = null)
     {

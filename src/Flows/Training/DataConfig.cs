@@ -20,10 +20,21 @@ public sealed record DataConfig
     /// <summary>The labels trained on (both splits restricted to them), or null for all.</summary>
     public int[]? Classes { get; init; }
 
-    /// <summary>Opens the data this config describes: the named set or folder, at its bits, restricted to its classes.</summary>
-    public Dataset Open(string? cacheRoot = null, TextWriter? log = null)
+    /// <summary>Images: the probability that a training pixel is replaced by a random value (a background model), or null.</summary>
+    public double? Perturbation { get; init; }
+
+    /// <summary>Opens the data this config describes: the named set or folder, at its bits, restricted to its classes, perturbed as trained.</summary>
+    public Dataset Open(string? cacheRoot = null, TextWriter? log = null) => Apply(Datasets.Open(Name, Bits, cacheRoot, log));
+
+    /// <summary>Restricts <paramref name="dataset"/> to <see cref="Classes"/> and perturbs its training images at <see cref="Perturbation"/>.</summary>
+    public Dataset Apply(Dataset dataset)
     {
-        var dataset = Datasets.Open(Name, Bits, cacheRoot, log);
-        return Classes is { Length: > 0 } classes ? dataset.OnlyClasses(classes) : dataset;
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (Classes is { Length: > 0 } classes)
+        {
+            dataset = dataset.OnlyClasses(classes);
+        }
+
+        return Perturbation is { } rate ? dataset.WithPerturbedTraining(rate) : dataset;
     }
 }

@@ -14,7 +14,8 @@ internal static class ScoredData
     /// </summary>
     public static (DataSplit Split, string Description) Open(LoadedCheckpoint model, string? name, string split, int skip, int? limit, string? dataDir, TextWriter log, int[]? classes = null)
     {
-        var dataset = name is null ? model.Dataset : Datasets.Open(name, model.Config.Data.Bits, dataDir, log);
+        // The model's own data as it was trained, but never perturbed: scores are of the real images.
+        var dataset = name is null ? (model.Config.Data with { Perturbation = null }).Open(dataDir, log) : Datasets.Open(name, model.Config.Data.Bits, dataDir, log);
         string classText = "";
         if (classes is { Length: > 0 })
         {

@@ -57,13 +57,15 @@ internal static partial class TrainCommand
         OptionRules.Check(trainSize, v => v is null or >= 1, "must be at least 1");
 
         var classes = new Option<string?>("--classes") { Description = "Train and test on these labels only, e.g. --classes 3 (a one-class model) or --classes 0,8." };
+        var perturb = new Option<double?>("--perturb") { Description = "Images: replace each training pixel by a random value with this probability, e.g. 0.2, to train a background model for flows score/ood --background (Ren et al. 2019)." };
+        OptionRules.Check(perturb, v => v is null or (> 0 and < 1), "must lie in (0, 1)");
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset cache folder (default $FLOWS_DATA or the per-user cache)." };
         var logEvery = OptionRules.Positive(new Option<int>("--log-every") { Description = "Steps between progress lines when the output is not a terminal.", DefaultValueFactory = _ => d.LogEvery });
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
             model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
-            epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, classes, dataDir, logEvery,
+            epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, classes, perturb, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
             new TrainSettings
@@ -99,10 +101,11 @@ internal static partial class TrainCommand
                 TestSize = p.GetValue(testSize),
                 TrainSize = p.GetValue(trainSize),
                 Classes = p.GetValue(classes) is { } list ? ListParser.Integers(list, "--classes") : null,
+                Perturb = p.GetValue(perturb),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
                 Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
-                    seed, output, checkpointEvery, testSize, trainSize, classes, logEvery),
+                    seed, output, checkpointEvery, testSize, trainSize, classes, perturb, logEvery),
             },
             context));
         return command;

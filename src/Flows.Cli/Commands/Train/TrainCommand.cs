@@ -52,6 +52,12 @@ internal static partial class TrainCommand
             }
 
             var config = ToConfig(s, dataset);
+            if (config.Data.Perturbation is { } rate)
+            {
+                dataset = dataset.WithPerturbedTraining(rate);
+                context.Output.WriteLine($"Background model: each training pixel is replaced by a random value with probability {rate:0.###}.");
+            }
+
             string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
             run = TrainingRun.Create(folder, config, dataset);
             context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters) on {dataset.Name} "
@@ -136,6 +142,11 @@ internal static partial class TrainCommand
             throw new UsageException("--learn-top applies to Glow on images only (--model glow with image data).");
         }
 
+        if (s.Perturb is not null && !dataset.IsImages)
+        {
+            throw new UsageException("--perturb applies to images only.");
+        }
+
         if (!glowImages && s.MemoryEfficient is not null && s.Given.Contains("--memory-efficient"))
         {
             throw new UsageException("--memory-efficient applies to Glow on images only (--model glow with image data).");
@@ -170,6 +181,7 @@ internal static partial class TrainCommand
                 Bits = dataset.Dequantization?.Bits ?? 8,
                 ClassNames = [.. dataset.ClassNames],
                 Classes = s.Classes is { Length: > 0 } ? s.Classes : null,
+                Perturbation = s.Perturb,
             },
             Training = new TrainingSettings
             {

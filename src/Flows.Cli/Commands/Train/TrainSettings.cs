@@ -84,6 +84,9 @@ internal sealed record TrainSettings
     /// <summary>Train (and test) on the examples of these labels only; null for all.</summary>
     public int[]? Classes { get; init; }
 
+    /// <summary>Images: replace each training pixel by a random value with this probability (a background model for the likelihood ratio); null for none.</summary>
+    public double? Perturb { get; init; }
+
     public string? DataDir { get; init; }
 
     public int LogEvery { get; init; } = Recipe.LogEvery;

@@ -1,0 +1,63 @@
+using Flows.Kernels;
+
+namespace Flows.Data;
+
+/// <summary>
+/// Images with random pixels replaced before dequantization, for a background model (Ren et al., NeurIPS
+/// 2019): each pixel, with probability <see cref="Rate"/>, becomes a uniformly random byte. The replacement draws
+/// come from the same generator as the dequantization noise, so a run stays reproducible and resumable; without a
+/// generator (evaluation) the images are served unchanged.
+/// </summary>
+public sealed class PerturbedImageSplit : DataSplit
+{
+    public PerturbedImageSplit(ImageSplit images, double rate)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (!(rate is > 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The perturbation rate must lie in (0, 1).");
+        }
+
+        Images = images;
+        Rate = rate;
+    }
+
+    public ImageSplit Images { get; }
+
+    /// <summary>The probability that a pixel is replaced.</summary>
+    public double Rate { get; }
+
+    public override int Count => Images.Count;
+
+    public override int[] SampleShape => Images.SampleShape;
+
+    public override byte[]? Labels => Images.Labels;
+
+    public override Tensor Batch(ReadOnlySpan<int> indices, Rng? rng)
+    {
+        if (rng is null)
+        {
+            return Images.Batch(indices, null);
+        }
+
+        var set = Images.Images;
+        int size = set.ImageSize;
+        var t = Tensor.Uninitialized([indices.Length, set.Channels, set.Height, set.Width]);
+        var pixels = new byte[size];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            set.Image(indices[i]).CopyTo(pixels);
+            for (int p = 0; p < size; p++)
+            {
+                if (rng.NextDouble() < Rate)
+                {
+                    pixels[p] = (byte)rng.NextInt(256);
+                }
+            }
+
+            Images.Dequantization.Apply(pixels, t.Span.Slice(i * size, size), rng);
+        }
+
+        return t;
+    }
+}

@@ -53,7 +53,7 @@ public readonly record struct BlockLayout(int Outer, int Mid, int Inner)
             int p = i < offset ? 1 : part[i - offset];
             if (p != full[i])
             {
-                throw new ArgumentException($"Shape {Tensors.Tensor.FormatShape(part)} broadcasts against {Tensors.Tensor.FormatShape(full)} along non-contiguous axes; reshape it first.");
+                throw new ArgumentException($"Shape {FormatShape(part)} broadcasts against {FormatShape(full)} along non-contiguous axes; reshape it first.");
             }
         }
 
@@ -98,5 +98,8 @@ public readonly record struct BlockLayout(int Outer, int Mid, int Inner)
     }
 
     private static ArgumentException Incompatible(ReadOnlySpan<int> full, ReadOnlySpan<int> part)
-        => new($"Shape {Tensors.Tensor.FormatShape(part)} does not broadcast to {Tensors.Tensor.FormatShape(full)}.");
+        => new($"Shape {FormatShape(part)} does not broadcast to {FormatShape(full)}.");
+
+    /// <summary>"[2, 3, 4]": the same text as the tensor layer's, without depending on it.</summary>
+    private static string FormatShape(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 }

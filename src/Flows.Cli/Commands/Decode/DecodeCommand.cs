@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flows.Cli.Commands.Encode;
+using Flows.Data;
 using Flows.IO;
 using Flows.Training;
 

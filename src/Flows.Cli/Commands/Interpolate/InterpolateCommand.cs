@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Flows.Data;
 using Flows.IO;
 using Flows.Training;
 

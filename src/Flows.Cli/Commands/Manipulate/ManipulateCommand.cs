@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Flows.Data;
 using Flows.IO;
 using Flows.Training;
 

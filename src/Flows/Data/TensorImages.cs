@@ -1,6 +1,6 @@
-using Flows.Data;
+using Flows.IO;
 
-namespace Flows.IO;
+namespace Flows.Data;
 
 /// <summary>Turns image tensors [N, C, H, W] (C = 1 or 3, dequantized values) into 8-bit pictures.</summary>
 public static class TensorImages

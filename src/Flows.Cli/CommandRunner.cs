@@ -11,7 +11,20 @@ namespace Flows.Cli;
 /// </summary>
 internal static class CommandRunner
 {
+    /// <summary>Exit code of a failure: the input was understood but the work could not be done (missing or damaged data, divergence, I/O).</summary>
     public const int Failure = 1;
+
+    /// <summary>Exit code of a usage error: an option, argument or combination the command does not accept.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The first line of an exception message without .NET's "(Parameter 'x')" suffix.</summary>
+    public static string OneLine(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        string line = message.ReplaceLineEndings("\n").Split('\n')[0].Trim();
+        int parameter = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return parameter > 0 ? line[..parameter] : line;
+    }
 
     /// <summary>Gives a verb its action: parse result in, exit code out.</summary>
     public static void SetAction(Command command, Func<ParseResult, CommandContext, int> run)
@@ -30,10 +43,15 @@ internal static class CommandRunner
         {
             return run(parseResult, context);
         }
-        catch (Exception e) when (e is UsageException or DataUnavailableException or TrainingDivergedException or InvalidDataException
-                                   or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        catch (UsageException e)
         {
             context.Error.WriteLine($"error: {e.Message}");
+            return Usage;
+        }
+        catch (Exception e) when (e is DataUnavailableException or TrainingDivergedException or InvalidDataException
+                                   or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            context.Error.WriteLine($"error: {(e is ArgumentException ? OneLine(e.Message) : e.Message)}");
             return Failure;
         }
         catch (OperationCanceledException)

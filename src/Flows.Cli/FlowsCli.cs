@@ -65,7 +65,26 @@ internal static class FlowsCli
         };
         try
         {
-            return CreateRootCommand().Parse(args).Invoke(config);
+            var parse = CreateRootCommand().Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line per problem and a hint, never the whole help text (that is for --help).
+                foreach (var problem in parse.Errors.Select(e => e.Message).Distinct())
+                {
+                    error.WriteLine($"error: {CommandRunner.OneLine(problem)}");
+                }
+
+                var path = new List<string>();
+                for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+                {
+                    path.Insert(0, result.Command is RootCommand ? "flows" : result.Command.Name);
+                }
+
+                error.WriteLine($"Try '{string.Join(' ', path)} --help'.");
+                return CommandRunner.Usage;
+            }
+
+            return parse.Invoke(config);
         }
         catch (Exception e)
         {

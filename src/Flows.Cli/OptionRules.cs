@@ -8,11 +8,18 @@ internal static class OptionRules
 {
     public static Option<T> Positive<T>(Option<T> option)
         where T : struct, IComparable<T>
-        => Check(option, v => v.CompareTo(default) > 0, "must be positive");
+        => Check(option, v => v.CompareTo(default) > 0 && IsFinite(v), "must be positive (and finite)");
 
     public static Option<T> NonNegative<T>(Option<T> option)
         where T : struct, IComparable<T>
-        => Check(option, v => v.CompareTo(default) >= 0, "must not be negative");
+        => Check(option, v => v.CompareTo(default) >= 0 && IsFinite(v), "must be a finite number, not negative");
+
+    private static bool IsFinite<T>(T value) => value switch
+    {
+        double d => double.IsFinite(d),
+        float f => float.IsFinite(f),
+        _ => true,
+    };
 
     /// <summary>Adds a rule; values that did not even parse are left to the parser's own error.</summary>
     public static Option<T> Check<T>(Option<T> option, Func<T, bool> valid, string problem)

@@ -7,6 +7,10 @@ public class ErrorTests
     {
         Assert.NotEqual(0, r.Code);
         Assert.Contains(expected, r.Error, StringComparison.Ordinal);
+        Assert.StartsWith("error: ", r.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Usage:", r.Error + r.Output, StringComparison.Ordinal); // help only on --help
+        Assert.DoesNotContain("(Parameter '", r.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Actual value was", r.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", r.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", r.Output, StringComparison.Ordinal);
     }
@@ -37,6 +41,21 @@ public class ErrorTests
     }
 
     [Fact]
+    public void Usage_errors_exit_2_with_one_line_and_a_hint_and_failures_exit_1()
+    {
+        var r = Cli.Run("train", "--batch", "lots");
+        Assert.Equal(2, r.Code);
+        AssertClearError(r, "'lots'");
+        Assert.Contains("Try 'flows train --help'.", r.Error, StringComparison.Ordinal);
+        Assert.Equal(2, Cli.Run("train", "--bogus").Code);
+        Assert.Equal(2, Cli.Run("train", "--data", "moons", "--hidden-layers", "-1").Code);
+        AssertClearError(Cli.Run("train", "--data", "moons", "--hidden-layers", "-1"), "--hidden-layers must be at least 1");
+        AssertClearError(Cli.Run("sample", "x", "--temperature", "Infinity"), "--temperature must be a finite number");
+        Assert.Equal(2, Cli.Run("train").Code); // --data missing: a usage error
+        Assert.Equal(1, Cli.Run("eval", "/no/such/run").Code); // understood, but there is nothing there: a failure
+    }
+
+    [Fact]
     public void MissingThingsAreNamed()
     {
         AssertClearError(Cli.Run("train"), "error: --data is required");
@@ -53,7 +72,7 @@ public class ErrorTests
     {
         // Checked before the checkpoint is read: the message names every option that would have been ignored.
         var (code, _, error) = Cli.Run("train", "--resume", "/no/such/run", "--hidden", "64", "--lr", "0.01", "--steps", "5");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("--hidden, --lr cannot be changed on resume", error, StringComparison.Ordinal);
         Assert.DoesNotContain("--steps", error.Split("(only")[0], StringComparison.Ordinal);
     }

@@ -54,14 +54,14 @@ public class ScoreTests
         Cli.Ok("train", "--resume", background, "--steps", "4");
         output = Cli.Ok("ood", run, "--in", normal, "--out", other, "--background", background);
         Assert.Contains("| likelihood-ratio | ", output, StringComparison.Ordinal);
-        Assert.Equal(1, Cli.Run("train", "--data", "moons", "--perturb", "0.2", "--steps", "1", "--out", background + "-moons").Code);
+        Assert.Equal(2, Cli.Run("train", "--data", "moons", "--perturb", "0.2", "--steps", "1", "--out", background + "-moons").Code);
 
         string wider = Cli.ImageFolder(16, 8, 12, 8);
         var (code, _, error) = Cli.Run("ood", run, "--in", normal, "--out", wider);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("[1, 12, 12]", error, StringComparison.Ordinal);
         (code, _, error) = Cli.Run("score", run, "--background", Train(wider));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("background", error, StringComparison.Ordinal);
     }
 }

@@ -109,10 +109,10 @@ public partial class WorkflowTests
         Assert.Contains("10 examples", Cli.Ok("eval", run), StringComparison.Ordinal);
 
         var (code, _, error) = Cli.Run(["train", .. common[..^1], "7", "--steps", "1", "--out", run + "-bad"]);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("class 7", error, StringComparison.Ordinal);
         (code, _, error) = Cli.Run("train", "--data", "moons", "--classes", "1", "--steps", "1", "--out", run + "-moons");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("no labels", error, StringComparison.Ordinal);
         Directory.Delete(data, true);
     }

@@ -16,6 +16,7 @@ internal static partial class TrainCommand
         var steps = OptionRules.Positive(new Option<int>("--steps-per-level", "-K") { Description = "Flow steps per level (image models) or couplings (vector models, NICE).", DefaultValueFactory = _ => d.StepsPerLevel });
         var hidden = OptionRules.Positive(new Option<int>("--hidden") { Description = "Hidden width of the coupling networks.", DefaultValueFactory = _ => d.Hidden });
         var hiddenLayers = new Option<int?>("--hidden-layers") { Description = "Hidden layers of MLP conditioners (vector models, NICE) or residual blocks (RealNVP images); default 2, NICE 4." };
+        OptionRules.Check(hiddenLayers, v => v is null or >= 1, "must be at least 1");
         var coupling = new Option<string>("--coupling") { Description = "Glow coupling: affine or additive.", DefaultValueFactory = _ => d.Coupling };
         coupling.AcceptOnlyFromAmong("affine", "additive");
         var scaleFloor = new Option<double>("--scale-floor") { Description = "Glow affine coupling: a constant added to the sigmoid scale, so no scale falls below it (0 = Glow's).", DefaultValueFactory = _ => d.ScaleFloor };

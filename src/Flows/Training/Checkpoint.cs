@@ -30,6 +30,16 @@ public static class Checkpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
+        if (FirstNonFinite(ModelTensors(model)) is { } badModel)
+        {
+            throw new InvalidOperationException($"Not saved: the model's {badModel}; the checkpoint in {folder} is unchanged.");
+        }
+
+        if (optimizer is not null && FirstNonFinite(optimizer.NamedState()) is { } badState)
+        {
+            throw new InvalidOperationException($"Not saved: the optimizer's {badState}; the checkpoint in {folder} is unchanged.");
+        }
+
         string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(folder));
         string temp = $"{full}.tmp-{Environment.ProcessId}";
         string old = $"{full}.old-{Environment.ProcessId}";
@@ -140,6 +150,11 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(model);
         string path = Path.Combine(folder, ModelFile);
         var tensors = ReadTensors(path);
+        if (FirstNonFinite(tensors.Select(t => (t.Key, t.Value))) is { } bad)
+        {
+            throw new InvalidDataException($"{path}: {bad}; a checkpoint holds finite values only, so this file is damaged.");
+        }
+
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in ModelTensors(model))
         {
@@ -175,14 +190,39 @@ public static class Checkpoint
             throw new FileNotFoundException($"{path} is missing: this checkpoint cannot be resumed (it has no optimizer state).");
         }
 
+        var state = ReadTensors(path);
+        if (FirstNonFinite(state.Select(t => (t.Key, t.Value))) is { } bad)
+        {
+            throw new InvalidDataException($"{path}: {bad}; a checkpoint holds finite values only, so this file is damaged.");
+        }
+
         try
         {
-            optimizer.LoadState(ReadTensors(path));
+            optimizer.LoadState(state);
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+    }
+
+    /// <summary>"'name' holds NaN at element 17" for the first tensor with a non-finite value, or null when all are finite.</summary>
+    public static string? FirstNonFinite(IEnumerable<(string Name, Tensor Value)> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        foreach (var (name, value) in tensors)
+        {
+            var span = value.Span;
+            for (int i = 0; i < span.Length; i++)
+            {
+                if (!float.IsFinite(span[i]))
+                {
+                    return $"'{name}' holds {span[i]} at element {i}";
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Parameters, then buffers, with their dotted names: what <c>model.safetensors</c> holds.</summary>

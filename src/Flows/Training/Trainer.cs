@@ -199,6 +199,24 @@ public sealed class Trainer
         };
     }
 
+    /// <summary>
+    /// Goes back to the guard's last good state because the current one cannot be kept (for example a
+    /// parameter that is no longer finite), as a divergence does: counted, at a lower learning rate.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">There is no guard or no good state to go back to, or too many rollbacks.</exception>
+    public long RollBackInvalidState(string reason)
+    {
+        if (Guard is null || Rollbacks >= MaxRollbacks || !Guard.Restore(Model, Optimizer))
+        {
+            throw new TrainingDivergedException($"Training cannot go on at step {StepCount}: {reason}, and there is no good state to go back to (after {Rollbacks} rollbacks).");
+        }
+
+        Rollbacks++;
+        _consecutiveSkips = 0;
+        LearningRateFactor *= Guard.RateFactorOnRollback;
+        return Guard.SnapshotStep;
+    }
+
     /// <summary>Rollbacks after which a run that keeps diverging is given up.</summary>
     public int MaxRollbacks { get; init; } = 8;
 

@@ -76,8 +76,19 @@ public sealed partial class TrainingRun
         throw new InvalidOperationException($"No picture for data of shape {Tensor.FormatShape(Dataset.SampleShape)}.");
     }
 
-    private void Save(double trainSeconds)
+    private void Save(double trainSeconds, ITrainingObserver observer)
     {
+        // A checkpoint is replaced only by a valid one: a state that is no longer finite goes back to the guard's
+        // last good state (counted as a rollback) and the checkpoint on disk stays as it was.
+        string? bad = Checkpoint.FirstNonFinite(Checkpoint.ModelTensors(Model)) is { } m ? $"the model's {m}"
+            : Checkpoint.FirstNonFinite(Optimizer.NamedState()) is { } o ? $"the optimizer's {o}" : null;
+        if (bad is not null)
+        {
+            long back = _trainer.RollBackInvalidState(bad);
+            observer.Message($"Step {StepCount}: {bad}; not saved; rolled back to the state of step {back} at {_trainer.LearningRateFactor:G3}× the learning rate (rollback {_trainer.Rollbacks}).");
+            return;
+        }
+
         var state = new TrainingState
         {
             Step = StepCount,

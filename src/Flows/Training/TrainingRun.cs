@@ -185,18 +185,18 @@ public sealed partial class TrainingRun
                 _evaluatedEpochs = (int)(StepCount / perEpoch);
                 last = EvaluateAndPicture(observer, $"epoch-{_evaluatedEpochs:D3}");
                 lastEvalStep = StepCount;
-                Save(trainSeconds);
+                Save(trainSeconds, observer);
             }
             else if (settings.CheckpointEvery > 0 && StepCount % settings.CheckpointEvery == 0)
             {
-                Save(trainSeconds);
+                Save(trainSeconds, observer);
             }
         }
 
         // A cancelled run only saves (the process may be given a few seconds only); evaluation can follow with eval.
         if (cancelled)
         {
-            Save(trainSeconds);
+            Save(trainSeconds, observer);
             observer.Message($"Checkpoint: {CheckpointFolder} (step {StepCount}); continue with --resume {Folder}.");
             return new TrainingOutcome(StepCount, last ?? new EvalResult(double.NaN, double.NaN, 0), true, CheckpointFolder);
         }
@@ -210,7 +210,7 @@ public sealed partial class TrainingRun
             WriteFinalPicture();
         }
 
-        Save(trainSeconds);
+        Save(trainSeconds, observer);
         observer.Message(Summary());
         if (_bestTest is { } best && last!.Value.Metric > best)
         {

@@ -63,4 +63,21 @@ public class CheckpointValidityTests
         Assert.Contains("holds Infinity at element 0", e.Message, StringComparison.Ordinal);
         Assert.True(before.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, "model.safetensors"))));
     }
+
+    [Fact]
+    public void Folders_left_by_interrupted_saves_are_removed_at_the_next_load_and_save()
+    {
+        string run = Train(1);
+        string tmp = Path.Combine(run, "checkpoint.tmp-99999"), old = Path.Combine(run, "checkpoint.old-99998");
+        foreach (string f in new[] { tmp, old })
+        {
+            Directory.CreateDirectory(f);
+            File.WriteAllText(Path.Combine(f, "junk"), "partial");
+        }
+
+        Cli.Ok("eval", run);
+        Assert.False(Directory.Exists(tmp));
+        Assert.False(Directory.Exists(old));
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+    }
 }

@@ -43,22 +43,32 @@ public static class Checkpoint
         string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(folder));
         string temp = $"{full}.tmp-{Environment.ProcessId}";
         string old = $"{full}.old-{Environment.ProcessId}";
+        RemoveLeftovers(full);
         if (Directory.Exists(temp))
         {
             Directory.Delete(temp, recursive: true);
         }
 
-        Directory.CreateDirectory(temp);
-        AtomicFile.WriteAllText(Path.Combine(temp, ConfigFile), config.ToJson());
-        AtomicFile.Write(Path.Combine(temp, ModelFile), s => SafeTensors.Write(s, ModelTensors(model), Metadata("model")));
-        if (optimizer is not null)
+        try
         {
-            AtomicFile.Write(Path.Combine(temp, OptimizerFile), s => SafeTensors.Write(s, optimizer.NamedState(), Metadata("optimizer")));
-        }
+            Directory.CreateDirectory(temp);
+            AtomicFile.WriteAllText(Path.Combine(temp, ConfigFile), config.ToJson());
+            AtomicFile.Write(Path.Combine(temp, ModelFile), s => SafeTensors.Write(s, ModelTensors(model), Metadata("model")));
+            if (optimizer is not null)
+            {
+                AtomicFile.Write(Path.Combine(temp, OptimizerFile), s => SafeTensors.Write(s, optimizer.NamedState(), Metadata("optimizer")));
+            }
 
-        if (state is not null)
+            if (state is not null)
+            {
+                AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json));
+            }
+        }
+        catch
         {
-            AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json));
+            // A failed save (a full disk, say) leaves no partial folder behind; the checkpoint itself was not touched.
+            TryDelete(temp);
+            throw;
         }
 
         if (Directory.Exists(full))
@@ -70,6 +80,49 @@ public static class Checkpoint
         if (Directory.Exists(old))
         {
             Directory.Delete(old, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Removes what interrupted saves of <paramref name="full"/> left: every <c>.tmp-*</c> folder (never a
+    /// checkpoint yet), and the <c>.old-*</c> folders once <paramref name="full"/> is a complete checkpoint again
+    /// (until then <see cref="Resolve"/> recovers from them).
+    /// </summary>
+    private static void RemoveLeftovers(string full)
+    {
+        string? parent = Path.GetDirectoryName(full);
+        if (parent is null || !Directory.Exists(parent))
+        {
+            return;
+        }
+
+        string name = Path.GetFileName(full);
+        foreach (string leftover in Directory.GetDirectories(parent, name + ".tmp-*"))
+        {
+            TryDelete(leftover);
+        }
+
+        if (IsCheckpoint(full))
+        {
+            foreach (string leftover in Directory.GetDirectories(parent, name + ".old-*"))
+            {
+                TryDelete(leftover);
+            }
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Clean-up is best effort: a leftover that cannot be removed now is removed at a later save.")]
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception)
+        {
         }
     }
 
@@ -87,6 +140,7 @@ public static class Checkpoint
         {
             if (IsCheckpoint(candidate))
             {
+                RemoveLeftovers(candidate);
                 return candidate;
             }
 

@@ -11,6 +11,7 @@ public static class ModelFactory
     public static FlowModel Create(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        CheckSize(config, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         var rng = new Rng(config.Seed);
         int d = Tensor.CheckedLength(config.DataShape);
         return (config.Kind, config.IsImage) switch
@@ -25,6 +26,48 @@ public static class ModelFactory
             ("realnvp", true) => RealNvp.Create(config.DataShape, rng, config.Levels, config.Hidden, config.HiddenLayers, batchNorm: true, logitAlpha: null),
             _ => throw new ArgumentException($"Unknown model '{config.Kind}'; expected one of {string.Join(", ", Kinds)}."),
         };
+    }
+
+    /// <summary>
+    /// A rough count of the parameters <paramref name="config"/> describes (within a factor of about two; the
+    /// couplings' weight matrices dominate), computed before anything is allocated.
+    /// </summary>
+    public static double EstimatedParameters(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        double h = config.Hidden, k = config.StepsPerLevel, layers = config.HiddenLayers;
+        if (!config.IsImage || config.Kind == "nice")
+        {
+            double d = config.DataShape.Aggregate(1.0, (a, b) => a * b);
+            return k * ((d * h) + (Math.Max(layers - 1, 0) * h * h) + (d * h / (config.IsImage ? 2 : 1)));
+        }
+
+        double c = config.DataShape[0], total = 0;
+        for (int level = 0; level < config.Levels; level++)
+        {
+            c *= 4;
+            total += config.Kind == "glow"
+                ? k * ((c * c) + (4.5 * c * h) + (h * h) + (9 * h * c))
+                : 6 * ((layers * 18 * h * h) + (18 * c * h)); // RealNVP: six couplings a scale, residual blocks of two 3x3 convolutions
+            c /= 2;
+        }
+
+        return total;
+    }
+
+    /// <summary>Refuses a model whose parameters, gradients and optimizer moments (16 bytes a parameter) would not fit in <paramref name="availableBytes"/>.</summary>
+    /// <exception cref="ArgumentException">The estimate says it would not fit; the message gives the estimate.</exception>
+    public static void CheckSize(ModelConfig config, long availableBytes)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        double parameters = EstimatedParameters(config);
+        double bytes = parameters * 16;
+        if (bytes > availableBytes)
+        {
+            throw new ArgumentException(
+                $"This model would have about {parameters:G3} parameters, about {bytes / 1e9:G3} GB with their gradients and optimizer state, more than the {availableBytes / 1e9:G3} GB of memory available; use fewer steps (-K) or a smaller --hidden.",
+                nameof(config));
+        }
     }
 
     /// <summary>The Glow configuration of an image config (coupling and permutation names as the command line spells them).</summary>

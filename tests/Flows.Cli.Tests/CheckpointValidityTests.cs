@@ -80,4 +80,16 @@ public class CheckpointValidityTests
         Assert.False(Directory.Exists(old));
         Assert.True(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
     }
+
+    [Fact]
+    public void A_save_killed_between_its_two_renames_is_recovered_from_the_previous_checkpoint()
+    {
+        string run = Train(2);
+        string folder = Path.Combine(run, "checkpoint"), orphan = Path.Combine(run, "checkpoint.old-4242");
+        Directory.Move(folder, orphan); // the state after "checkpoint → checkpoint.old-PID", before "tmp → checkpoint"
+        Assert.Contains("test bpd", Cli.Ok("eval", run), StringComparison.Ordinal);
+        Assert.Contains("Resuming", Cli.Ok("train", "--resume", run, "--steps", "3"), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
+        Assert.False(Directory.Exists(orphan));
+    }
 }

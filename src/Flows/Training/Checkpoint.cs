@@ -177,15 +177,26 @@ public static class Checkpoint
             throw new FileNotFoundException($"{path} is missing: this checkpoint cannot be resumed (it has no training state).");
         }
 
+        TrainingState state;
+        string text = File.ReadAllText(path);
         try
         {
-            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path} is empty.");
+            state = JsonSerializer.Deserialize<TrainingState>(text, Json) ?? throw new InvalidDataException($"{path} is empty.");
+            using var json = JsonDocument.Parse(text);
+            foreach (string required in new[] { "step", "noiseState" })
+            {
+                if (!json.RootElement.TryGetProperty(required, out _))
+                {
+                    throw new InvalidDataException($"{path} has no '{required}'; it is not the state of a run.");
+                }
+            }
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path} is not valid training state: {e.Message}", e);
         }
+
+        return state.Problem() is { } problem ? throw new InvalidDataException($"{path}: {problem}.") : state;
     }
 
     /// <summary>Builds the model of a checkpoint and loads its parameters and buffers.</summary>

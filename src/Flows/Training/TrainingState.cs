@@ -35,4 +35,41 @@ public sealed record TrainingState
 
     /// <summary>The step of <see cref="BestTest"/>.</summary>
     public long BestStep { get; init; }
+
+    /// <summary>The first field that no run could have written, as "field: problem", or null.</summary>
+    public string? Problem()
+    {
+        const long MaxSteps = 1L << 40; // ~10^12 steps: far beyond any run, far below overflow
+        if (Step is < 0 or > MaxSteps)
+        {
+            return $"step: {Step} is not a step count (0 to {MaxSteps})";
+        }
+
+        if (NoiseState is not { Length: 4 } || NoiseState.All(w => w == 0))
+        {
+            return "noiseState: a generator state is four words, not all zero";
+        }
+
+        if (!double.IsFinite(ElapsedSeconds) || ElapsedSeconds < 0)
+        {
+            return $"elapsedSeconds: {ElapsedSeconds} is not a duration";
+        }
+
+        if (!double.IsFinite(LearningRateFactor) || LearningRateFactor is <= 0 or > 1)
+        {
+            return $"learningRateFactor: {LearningRateFactor} is not in (0, 1]";
+        }
+
+        if (EvaluatedEpochs < 0 || Rollbacks < 0 || SkippedSteps < 0 || OrdinaryBackpropSteps < 0 || BestStep < 0 || SkippedSteps > Step)
+        {
+            return "a counter (evaluatedEpochs, rollbacks, skippedSteps, ordinaryBackpropSteps, bestStep) is negative or larger than the steps";
+        }
+
+        if (BestTest is { } best && !double.IsFinite(best))
+        {
+            return $"bestTest: {best} is not finite";
+        }
+
+        return null;
+    }
 }

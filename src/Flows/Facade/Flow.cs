@@ -183,24 +183,7 @@ public sealed class Flow
         => Fit(ToMatrix(points), options, progress, cancellation);
 
     /// <summary>log p(x) in nats of each row of <paramref name="points"/> (a model of vectors).</summary>
-    public float[] LogProb(float[,] points)
-    {
-        float[] flat = Flatten(points);
-        int n = points.GetLength(0), d = Dimensions;
-        var result = new float[n];
-        InEvaluation(() =>
-        {
-            for (int start = 0; start < n; start += ScoreBatch)
-            {
-                int m = Math.Min(ScoreBatch, n - start);
-                var x = Tensor.FromArray(flat.AsSpan(start * d, m * d), m, d);
-                var logp = _model.LogProb(Variable.Constant(x));
-                logp.Value.Span.CopyTo(result.AsSpan(start, m));
-                x.Release();
-            }
-        });
-        return result;
-    }
+    public float[] LogProb(float[,] points) => Evaluator.LogProbs(_model, new PointSplit(Flatten(points), Dimensions), ScoreBatch);
 
     /// <summary>
     /// log p(x) in nats of each image's dequantized pixels (uniform noise from a fixed seed, so scores repeat);
@@ -210,27 +193,7 @@ public sealed class Flow
     {
         ArgumentNullException.ThrowIfNull(images);
         RequireImages(images);
-        var split = new ImageSplit(images.Images, new Dequantization(_config.Data.Bits));
-        var result = new float[images.Count];
-        var rng = new Rng(Evaluator.DefaultNoiseSeed);
-        InEvaluation(() =>
-        {
-            var indices = new int[ScoreBatch];
-            for (int start = 0; start < images.Count; start += ScoreBatch)
-            {
-                int m = Math.Min(ScoreBatch, images.Count - start);
-                for (int i = 0; i < m; i++)
-                {
-                    indices[i] = start + i;
-                }
-
-                var x = Evaluator.ToModelShape(split.Batch(indices.AsSpan(0, m), rng), _model);
-                var logp = _model.LogProb(Variable.Constant(x));
-                logp.Value.Span.CopyTo(result.AsSpan(start, m));
-                x.Release();
-            }
-        });
-        return result;
+        return Evaluator.LogProbs(_model, new ImageSplit(images.Images, new Dequantization(_config.Data.Bits)), ScoreBatch);
     }
 
     /// <summary>Bits per dimension of each image: −log p(x) / (D ln 2) + bits, the papers' measure.</summary>

@@ -30,35 +30,10 @@ public static class Evaluator
             throw new ArgumentException("Nothing to evaluate: the split is empty.", nameof(split));
         }
 
-        var rng = new Rng(noiseSeed);
         double sumLogProb = 0;
-        bool wasTraining = model.Training;
-        model.Training = false;
-        try
+        foreach (float v in LogProbs(model, split, batchSize, noiseSeed, count))
         {
-            using var noGrad = Autograd.NoGrad();
-            var indices = new int[batchSize];
-            for (int start = 0; start < count; start += batchSize)
-            {
-                int n = Math.Min(batchSize, count - start);
-                for (int i = 0; i < n; i++)
-                {
-                    indices[i] = start + i;
-                }
-
-                var x = ToModelShape(split.Batch(indices.AsSpan(0, n), rng), model);
-                var logp = model.LogProb(Variable.Constant(x));
-                foreach (float v in logp.Value.Span)
-                {
-                    sumLogProb += v;
-                }
-
-                x.Release();
-            }
-        }
-        finally
-        {
-            model.Training = wasTraining;
+            sumLogProb += v;
         }
 
         double meanLogProb = sumLogProb / count;

@@ -6,10 +6,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-VERSION="$(sed -nE 's:.*<Version>(.*)</Version>.*:\1:p' "$ROOT/Directory.Build.props")"
+# A version of its own for every run: NuGet's global cache keeps the first package of a version it sees, so a
+# repeated run with the plain version could build against an older package of the same number.
+VERSION="$(sed -nE 's:.*<Version>(.*)</Version>.*:\1:p' "$ROOT/Directory.Build.props")-local.$(date +%s)"
 
-dotnet pack "$ROOT/src/Flows" -c Release -o "$WORK/packages" -v q -nologo
-dotnet pack "$ROOT/src/Flows.Cli" -c Release -o "$WORK/packages" -v q -nologo
+dotnet pack "$ROOT/src/Flows" -c Release -o "$WORK/packages" -v q -nologo -p:Version="$VERSION"
+dotnet pack "$ROOT/src/Flows.Cli" -c Release -o "$WORK/packages" -v q -nologo -p:Version="$VERSION"
 dotnet tool install Flows.Cli --version "$VERSION" --tool-path "$WORK/tools" --add-source "$WORK/packages"
 "$WORK/tools/flows" --help >"$WORK/help.txt"
 head -3 "$WORK/help.txt"

@@ -34,4 +34,17 @@ public class ZooTests
         Assert.True(new FileInfo(grid).Length > 0);
         Directory.Delete(dir, true);
     }
+
+    [Fact]
+    public void The_zoo_fashion_glow_evaluates_to_its_measured_bits_per_dimension_and_loads_in_the_library()
+    {
+        Cli.Ok("data", "get", "fashion-mnist"); // .ci/setup installs Debian's dataset-fashion-mnist
+        string zoo = Zoo("glow-fashion-mnist");
+        string eval = Cli.Ok("eval", zoo, "--test-size", "1000");
+        double bpd = WorkflowTests.Number(new System.Text.RegularExpressions.Regex(@"test bpd: (?<v>[-0-9.eE+]+)"), eval);
+        Assert.InRange(bpd, 3.2041 - 5e-4, 3.2041 + 5e-4); // measured 7 Dec when the model was added (all 10,000: 3.1993)
+        var flow = Flows.Flow.Load(zoo);
+        Assert.Equal(new[] { 1, 28, 28 }, flow.DataShape);
+        Assert.Equal(16, flow.SampleImages(16, 0.7f, seed: 3).Count);
+    }
 }

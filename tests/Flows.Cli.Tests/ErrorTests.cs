@@ -56,6 +56,22 @@ public class ErrorTests
     }
 
     [Fact]
+    public void A_bad_file_in_the_users_own_folder_is_named_and_the_folder_is_neither_touched_nor_to_be_deleted()
+    {
+        string source = Cli.ImageFolder(10, 5, 28, 1); // MNIST's file names, but 10 training images, not 60,000
+        string cache = Cli.TempFolder();
+        var before = Directory.GetFiles(source).ToDictionary(f => f, File.ReadAllBytes);
+        var r = Cli.Run("data", "get", "mnist", "--dir", cache, "--from", source);
+        AssertClearError(r, "has dimensions [10, 28, 28], expected [60000, 28, 28]");
+        Assert.Contains("left as it is", r.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Delete", r.Error, StringComparison.Ordinal);
+        foreach (var (f, bytes) in before)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(f)), $"{f} changed");
+        }
+    }
+
+    [Fact]
     public void MissingThingsAreNamed()
     {
         AssertClearError(Cli.Run("train"), "error: --data is required");

@@ -57,11 +57,18 @@ public static class ImageDatasets
         return folder;
     }
 
-    /// <summary>Checks that the four files exist with the headers and sizes of <paramref name="info"/>.</summary>
+    /// <summary>
+    /// Checks that the four files exist with the headers and sizes of <paramref name="info"/>. The advice on
+    /// failure depends on whose folder it is: the cache (<paramref name="ownCache"/>) may be deleted and fetched
+    /// again; a user's folder (<c>--from</c>) is never touched, nor is deleting it suggested.
+    /// </summary>
     /// <exception cref="DataUnavailableException">A file is missing or has the wrong header or size.</exception>
-    public static void Verify(ImageDatasetInfo info, string folder)
+    public static void Verify(ImageDatasetInfo info, string folder, bool ownCache = true)
     {
         ArgumentNullException.ThrowIfNull(info);
+        string advice = ownCache
+            ? $"Delete {folder} (the data cache) and run 'flows data get {info.Name}' again."
+            : $"Nothing was copied and {folder} was left as it is; give --from a folder with intact {info.Name} files.";
         foreach (string stem in ImageDatasetInfo.FileStems)
         {
             string path = FindFile(folder, stem) ?? throw new DataUnavailableException($"{info.Name}: {stem} is missing from {folder}. Run 'flows data get {info.Name}'.");
@@ -72,14 +79,14 @@ public static class ImageDatasets
             }
             catch (InvalidDataException e)
             {
-                throw new DataUnavailableException($"{info.Name}: {e.Message} Delete {folder} and run 'flows data get {info.Name}' again.", e);
+                throw new DataUnavailableException($"{info.Name}: {e.Message} {advice}", e);
             }
 
             int[] expected = info.ExpectedDimensions(stem);
             if (!dims.AsSpan().SequenceEqual(expected))
             {
                 throw new DataUnavailableException(
-                    $"{info.Name}: {path} has dimensions [{string.Join(", ", dims)}], expected [{string.Join(", ", expected)}]. Delete {folder} and run 'flows data get {info.Name}' again.");
+                    $"{info.Name}: {path} has dimensions [{string.Join(", ", dims)}], expected [{string.Join(", ", expected)}]. {advice}");
             }
         }
     }
@@ -188,7 +195,7 @@ public static class ImageDatasets
             return;
         }
 
-        Verify(info, source);
+        Verify(info, source, ownCache: false);
         log?.WriteLine($"Copying {info.Name} from {source} into {folder}");
         Directory.CreateDirectory(folder);
         foreach (string stem in ImageDatasetInfo.FileStems)

@@ -39,6 +39,12 @@ internal static class CommandRunner
         ArgumentNullException.ThrowIfNull(parseResult);
         ArgumentNullException.ThrowIfNull(run);
         var context = CommandContext.From(parseResult, cancellation);
+        if (parseResult.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--threads") is Option<int?> threads
+            && parseResult.GetValue(threads) is int n)
+        {
+            Kernels.Parallelism.Threads = n;
+        }
+
         try
         {
             return run(parseResult, context);

@@ -21,6 +21,13 @@ internal static class OptionRules
         _ => true,
     };
 
+    /// <summary>
+    /// The kernels' thread count (default: all processors); <see cref="CommandRunner"/> applies it before any
+    /// verb that has it runs.
+    /// </summary>
+    public static Option<int?> Threads()
+        => Check(new Option<int?>("--threads") { Description = "Threads for the kernels (default: all processors)." }, v => v is null or >= 1, "must be at least 1");
+
     /// <summary>Adds a rule; values that did not even parse are left to the parser's own error.</summary>
     public static Option<T> Check<T>(Option<T> option, Func<T, bool> valid, string problem)
     {

@@ -71,6 +71,22 @@ public class ErrorTests
         }
     }
 
+    [Theory]
+    [InlineData("eval")]
+    [InlineData("score")]
+    [InlineData("ood")]
+    [InlineData("sample")]
+    [InlineData("interpolate")]
+    [InlineData("manipulate")]
+    [InlineData("encode")]
+    [InlineData("decode")]
+    public void Every_verb_that_computes_takes_threads_and_checks_it(string verb)
+    {
+        var r = Cli.Run(verb, "x", "--threads", "0");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--threads must be at least 1", r.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingThingsAreNamed()
     {

@@ -139,6 +139,49 @@ public class TrainingRunTests
         Directory.Delete(folder, true);
     }
 
+    [Fact]
+    public void A_state_that_is_no_longer_finite_at_a_save_is_rolled_back_not_saved()
+    {
+        var data = Datasets.Open("moons");
+        string folder = TempFolder();
+        var run = TrainingRun.Create(folder, Config(10), data);
+        var observer = new PoisoningObserver(run, atStep: 6); // the checkpoint of step 6 (every 3 steps) meets a NaN parameter
+        run.Run(observer);
+
+        Assert.Contains(observer.Messages, m => m.StartsWith("Step 6: the model's", StringComparison.Ordinal) && m.Contains("holds NaN", StringComparison.Ordinal) && m.Contains("rolled back to the state of step", StringComparison.Ordinal));
+        string checkpoint = Path.Combine(folder, Checkpoint.FolderName);
+        var state = Checkpoint.ReadState(checkpoint);
+        Assert.Equal(10, state.Step);
+        Assert.Equal(1, state.Rollbacks);
+        Assert.Equal(0.5, state.LearningRateFactor);
+        Assert.Null(Checkpoint.FirstNonFinite(SafeTensors.Read(Path.Combine(checkpoint, Checkpoint.ModelFile)).Select(t => (t.Key, t.Value))));
+        Directory.Delete(folder, true);
+    }
+
+    /// <summary>Puts a NaN into the model's first parameter after step <c>atStep</c>, and keeps the run's messages.</summary>
+    private sealed class PoisoningObserver(TrainingRun run, long atStep) : ITrainingObserver
+    {
+        public List<string> Messages { get; } = [];
+
+        public void Started(TrainingPlan plan)
+        {
+        }
+
+        public void Stepped(StepResult result, double examplesPerSecond, TimeSpan? remaining)
+        {
+            if (result.Step == atStep)
+            {
+                run.Model.NamedParameters().First().Value.Value.Span[0] = float.NaN;
+            }
+        }
+
+        public void Evaluated(long stepNumber, double epochs, EvalResult result)
+        {
+        }
+
+        public void Message(string text) => Messages.Add(text);
+    }
+
     private sealed class SilentObserver : ITrainingObserver
     {
         public void Started(TrainingPlan plan)

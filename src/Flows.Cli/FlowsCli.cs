@@ -37,7 +37,7 @@ internal static class FlowsCli
         var root = new RootCommand("flows: normalizing flows (NICE, RealNVP, Glow) — train, evaluate, sample, encode and decode.") { HelpName = "flows" };
         foreach (var verb in Verbs())
         {
-            // Every verb that computes with a model takes --threads (train and bench have their own).
+            // Every verb that computes with a model takes --threads (train declares it among its options, bench has its own).
             if (verb.Name is not ("data" or "bench") && !verb.Options.Any(o => o.Name == "--threads"))
             {
                 verb.Options.Add(OptionRules.Threads());

@@ -26,30 +26,25 @@ public static class ImageFolder
         }
 
         var own = ImagesIn(folder);
-        string[] classes = [.. Directory.GetDirectories(folder).Where(d => ImagesIn(d, recursive: true).Length > 0).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
+        var byClass = Directory.GetDirectories(folder)
+            .Select(d => (Name: Path.GetFileName(d), Files: ImagesIn(d, recursive: true)))
+            .Where(c => c.Files.Length > 0)
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .ToArray();
+        string[] classes = [.. byClass.Select(c => c.Name)];
         if (own.Length > 0 && classes.Length > 0)
         {
             throw new InvalidDataException($"{folder} holds images both directly ({Path.GetFileName(own[0])}) and in subfolders ({classes[0]}/); put every image in a class subfolder, or none.");
         }
 
-        var files = new List<(string Path, byte Label)>();
         if (classes.Length > 255)
         {
             throw new InvalidDataException($"{folder} has {classes.Length} class subfolders; at most 255 are supported.");
         }
 
-        if (classes.Length == 0)
-        {
-            files.AddRange(own.Select(f => (f, (byte)0)));
-        }
-        else
-        {
-            for (int c = 0; c < classes.Length; c++)
-            {
-                files.AddRange(ImagesIn(Path.Combine(folder, classes[c]), recursive: true).Select(f => (f, (byte)c)));
-            }
-        }
-
+        var files = classes.Length == 0
+            ? own.Select(f => (Path: f, Label: (byte)0)).ToList()
+            : byClass.SelectMany((c, label) => c.Files.Select(f => (Path: f, Label: (byte)label))).ToList();
         if (files.Count == 0)
         {
             throw new InvalidDataException($"No images ({string.Join(", ", Extensions)}) in {folder}.");

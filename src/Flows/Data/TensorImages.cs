@@ -21,16 +21,7 @@ public static class TensorImages
         for (int i = 0; i < n; i++)
         {
             dequantization.ToPixels(x.Span.Slice(i * c * plane, c * plane), pixels);
-            var tile = new RasterImage(w, h, c);
-            for (int p = 0; p < plane; p++)
-            {
-                for (int ch = 0; ch < c; ch++)
-                {
-                    tile.Pixels[(p * c) + ch] = pixels[(ch * plane) + p];
-                }
-            }
-
-            tiles[i] = tile;
+            tiles[i] = RasterImage.FromChannelMajor(pixels, c, h, w);
         }
 
         return tiles;

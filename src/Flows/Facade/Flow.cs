@@ -224,14 +224,8 @@ public sealed class Flow
         }
 
         var x = SampleTensor(n, temperature, seed);
-        int size = Dimensions;
-        var pixels = new byte[n * size];
-        var dq = new Dequantization(_config.Data.Bits);
-        for (int i = 0; i < n; i++)
-        {
-            dq.ToPixels(x.Span.Slice(i * size, size), pixels.AsSpan(i * size, size));
-        }
-
+        var pixels = new byte[x.Length];
+        new Dequantization(_config.Data.Bits).ToPixels(x.Span, pixels); // element-wise, so all images at once
         x.Release();
         return ImageData.FromPixels(pixels, n, DataShape[0], DataShape[1], DataShape[2]);
     }
@@ -243,12 +237,7 @@ public sealed class Flow
         float[] flat = Flatten(points);
         int n = points.GetLength(0);
         var x = Tensor.FromArray(flat, n, Dimensions);
-        float[,] z = new float[n, Dimensions];
-        InEvaluation(() =>
-        {
-            var latents = _model.Encode(x);
-            z = ToMatrix(latents[0].Span, n, Dimensions);
-        });
+        var z = InEvaluation(() => ToMatrix(_model.Encode(x)[0].Span, n, Dimensions));
         x.Release();
         return z;
     }
@@ -260,12 +249,7 @@ public sealed class Flow
         float[] flat = Flatten(latents);
         int n = latents.GetLength(0);
         var z = Tensor.FromArray(flat, n, Dimensions);
-        float[,] x = new float[n, Dimensions];
-        InEvaluation(() =>
-        {
-            var back = _model.Decode([z]);
-            x = ToMatrix(back.Span, n, Dimensions);
-        });
+        var x = InEvaluation(() => ToMatrix(_model.Decode([z]).Span, n, Dimensions));
         z.Release();
         return x;
     }
@@ -363,14 +347,14 @@ public sealed class Flow
         return Pictures.Sample(_model, n, temperature, new Rng(seed));
     }
 
-    private void InEvaluation(Action action)
+    private T InEvaluation<T>(Func<T> compute)
     {
         bool wasTraining = _model.Training;
         _model.Training = false;
         try
         {
             using var noGrad = Autograd.NoGrad();
-            action();
+            return compute();
         }
         finally
         {

@@ -69,16 +69,7 @@ public sealed class ImageData
             throw new ArgumentOutOfRangeException(nameof(label), label, $"No image has label {label}.");
         }
 
-        int size = Images.ImageSize;
-        var pixels = new byte[keep.Length * size];
-        for (int i = 0; i < keep.Length; i++)
-        {
-            Images.Image(keep[i]).CopyTo(pixels.AsSpan(i * size, size));
-        }
-
-        var kept = new byte[keep.Length];
-        Array.Fill(kept, (byte)label);
-        return new ImageData(new ImageSet(pixels, keep.Length, Images.Channels, Images.Height, Images.Width, kept), ClassNames);
+        return new ImageData(Images.Select(keep), ClassNames);
     }
 
     /// <summary>Writes the images as one PNG grid, <paramref name="columns"/> a row (grey or colour as the images are).</summary>
@@ -90,21 +81,10 @@ public sealed class ImageData
             throw new InvalidOperationException($"Pictures need 1 or 3 channels; these images have {Images.Channels}.");
         }
 
-        int c = Images.Channels, plane = Images.Height * Images.Width;
         var tiles = new IO.RasterImage[Count];
         for (int i = 0; i < Count; i++)
         {
-            var image = Images.Image(i);
-            var tile = new IO.RasterImage(Images.Width, Images.Height, c);
-            for (int p = 0; p < plane; p++)
-            {
-                for (int ch = 0; ch < c; ch++)
-                {
-                    tile.Pixels[(p * c) + ch] = image[(ch * plane) + p];
-                }
-            }
-
-            tiles[i] = tile;
+            tiles[i] = IO.RasterImage.FromChannelMajor(Images.Image(i), Images.Channels, Images.Height, Images.Width);
         }
 
         string? folder = Path.GetDirectoryName(Path.GetFullPath(pngPath));

@@ -30,6 +30,27 @@ public sealed class RasterImage
     /// <summary>The pixel bytes, row after row, channels interleaved.</summary>
     public byte[] Pixels { get; }
 
+    /// <summary>A picture of one channel-major image [C, H, W] (C = 1 or 3), its channels interleaved per pixel.</summary>
+    public static RasterImage FromChannelMajor(ReadOnlySpan<byte> planes, int channels, int height, int width)
+    {
+        var image = new RasterImage(width, height, channels);
+        int plane = height * width;
+        if (planes.Length != channels * plane)
+        {
+            throw new ArgumentException($"{planes.Length} bytes are not a {channels}x{height}x{width} image.", nameof(planes));
+        }
+
+        for (int p = 0; p < plane; p++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                image.Pixels[(p * channels) + c] = planes[(c * plane) + p];
+            }
+        }
+
+        return image;
+    }
+
     /// <summary>Sets every pixel to the colour (r, g, b); a grayscale image takes <paramref name="r"/>.</summary>
     public void Fill(byte r, byte g, byte b)
     {

@@ -32,19 +32,23 @@ public static class Scorer
         }
 
         var logp = Evaluator.LogProbs(model, split, limit: count);
-        var images = split as ImageSplit;
-        float[] Likelihood(float[] lp) => images is null
-            ? [.. lp.Select(l => -l)]
-            : [.. lp.Select(l => (float)images.Dequantization.BitsPerDim(l, split.Dimensions))];
         float[]? compressed = null;
-        if (images is not null)
+        if (split is ImageSplit images)
         {
             var set = images.Images;
             compressed = new float[count];
             Parallel.For(0, count, i => compressed[i] = (float)Complexity.BitsPerDim(set.Image(i), set.Channels, set.Height, set.Width));
         }
 
-        float[]? backgroundLikelihood = background is null ? null : Likelihood(Evaluator.LogProbs(background, split, limit: count));
-        return new AnomalyScores(logp, Likelihood(logp), compressed, backgroundLikelihood);
+        float[]? backgroundLikelihood = background is null ? null : Likelihood(background, split, count);
+        return new AnomalyScores(logp, ToLikelihood(logp, split), compressed, backgroundLikelihood);
     }
+
+    /// <summary>The <see cref="ScoreKind.Likelihood"/> score alone (−log p: bits/dim for images, nats for vectors), without the others' work.</summary>
+    public static float[] Likelihood(FlowModel model, DataSplit split, int? limit = null)
+        => ToLikelihood(Evaluator.LogProbs(model, split, limit: limit), split);
+
+    private static float[] ToLikelihood(float[] logp, DataSplit split) => split is ImageSplit images
+        ? [.. logp.Select(l => (float)images.Dequantization.BitsPerDim(l, split.Dimensions))]
+        : [.. logp.Select(l => -l)];
 }

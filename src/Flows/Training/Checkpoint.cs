@@ -30,16 +30,26 @@ public static class Checkpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
-        if (FirstNonFinite(ModelTensors(model)) is { } badModel)
+        if (NonFiniteState(model, optimizer) is { } bad)
         {
-            throw new InvalidOperationException($"Not saved: the model's {badModel}; the checkpoint in {folder} is unchanged.");
+            throw new InvalidOperationException($"Not saved: {bad}; the checkpoint in {folder} is unchanged.");
         }
 
-        if (optimizer is not null && FirstNonFinite(optimizer.NamedState()) is { } badState)
-        {
-            throw new InvalidOperationException($"Not saved: the optimizer's {badState}; the checkpoint in {folder} is unchanged.");
-        }
+        Write(folder, config, model, optimizer, state);
+    }
 
+    /// <summary>"the model's 'name' holds NaN at element 17" (or the optimizer's) for the first non-finite value a save would write, or null.</summary>
+    public static string? NonFiniteState(FlowModel model, Optimizer? optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return FirstNonFinite(ModelTensors(model)) is { } m ? $"the model's {m}"
+            : optimizer is not null && FirstNonFinite(optimizer.NamedState()) is { } o ? $"the optimizer's {o}"
+            : null;
+    }
+
+    /// <summary><see cref="Save"/> for a caller that has already checked <see cref="NonFiniteState"/>.</summary>
+    internal static void Write(string folder, RunConfig config, FlowModel model, Optimizer? optimizer, TrainingState? state)
+    {
         string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(folder));
         string temp = $"{full}.tmp-{Environment.ProcessId}";
         string old = $"{full}.old-{Environment.ProcessId}";

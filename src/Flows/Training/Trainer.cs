@@ -205,17 +205,9 @@ public sealed class Trainer
     /// </summary>
     /// <exception cref="TrainingDivergedException">There is no guard or no good state to go back to, or too many rollbacks.</exception>
     public long RollBackInvalidState(string reason)
-    {
-        if (Guard is null || Rollbacks >= MaxRollbacks || !Guard.Restore(Model, Optimizer))
-        {
-            throw new TrainingDivergedException($"Training cannot go on at step {StepCount}: {reason}, and there is no good state to go back to (after {Rollbacks} rollbacks).");
-        }
-
-        Rollbacks++;
-        _consecutiveSkips = 0;
-        LearningRateFactor *= Guard.RateFactorOnRollback;
-        return Guard.SnapshotStep;
-    }
+        => TryRestore()
+            ? Guard!.SnapshotStep
+            : throw new TrainingDivergedException($"Training cannot go on at step {StepCount}: {reason}, and there is no good state to go back to (after {Rollbacks} rollbacks).");
 
     /// <summary>Rollbacks after which a run that keeps diverging is given up.</summary>
     public int MaxRollbacks { get; init; } = 8;
@@ -223,16 +215,27 @@ public sealed class Trainer
     private long RollBack(double value, double norm)
     {
         var guard = Guard!;
-        if (Rollbacks >= MaxRollbacks || !guard.Restore(Model, Optimizer))
+        if (!TryRestore())
         {
             string what = double.IsFinite(value) ? (double.IsFinite(norm) ? $"loss {value:G4} against a recent median of {guard.RecentMedian:G4}" : $"gradient norm {norm}") : $"loss {value}";
             throw new TrainingDivergedException(
                 $"Training diverged at step {StepCount} ({what}) after {Rollbacks} rollbacks to a lower learning rate (now ×{LearningRateFactor:G3}). Try a lower --lr or a longer --warmup.");
         }
 
+        return guard.SnapshotStep;
+    }
+
+    /// <summary>Goes back to the guard's good state at a lower rate, counted; false when there is none or the rollbacks are used up.</summary>
+    private bool TryRestore()
+    {
+        if (Guard is null || Rollbacks >= MaxRollbacks || !Guard.Restore(Model, Optimizer))
+        {
+            return false;
+        }
+
         Rollbacks++;
         _consecutiveSkips = 0;
-        LearningRateFactor *= guard.RateFactorOnRollback;
-        return guard.SnapshotStep;
+        LearningRateFactor *= Guard.RateFactorOnRollback;
+        return true;
     }
 }

@@ -80,9 +80,7 @@ public sealed partial class TrainingRun
     {
         // A checkpoint is replaced only by a valid one: a state that is no longer finite goes back to the guard's
         // last good state (counted as a rollback) and the checkpoint on disk stays as it was.
-        string? bad = Checkpoint.FirstNonFinite(Checkpoint.ModelTensors(Model)) is { } m ? $"the model's {m}"
-            : Checkpoint.FirstNonFinite(Optimizer.NamedState()) is { } o ? $"the optimizer's {o}" : null;
-        if (bad is not null)
+        if (Checkpoint.NonFiniteState(Model, Optimizer) is { } bad)
         {
             long back = _trainer.RollBackInvalidState(bad);
             observer.Message($"Step {StepCount}: {bad}; not saved; rolled back to the state of step {back} at {_trainer.LearningRateFactor:G3}× the learning rate (rollback {_trainer.Rollbacks}).");
@@ -102,6 +100,6 @@ public sealed partial class TrainingRun
             BestTest = _bestTest,
             BestStep = _bestStep,
         };
-        Checkpoint.Save(CheckpointFolder, Config, Model, Optimizer, state);
+        Checkpoint.Write(CheckpointFolder, Config, Model, Optimizer, state);
     }
 }

@@ -64,7 +64,7 @@ internal static class OodCommand
         }
 
         // Typicality (Nalisnick et al. 2019): |mean score of a batch − the mean on training data|.
-        double entropy = Scorer.Score(loaded.Model, train).Likelihood.Average();
+        double entropy = Scorer.Likelihood(loaded.Model, train).Average();
         double[] Typical(float[] v) => [.. v.Chunk(typicalityBatch).Where(c => c.Length == typicalityBatch).Select(c => Math.Abs(c.Average() - entropy))];
         double[] ti = Typical(inScores.Likelihood), to = Typical(outScores.Likelihood);
         if (ti.Length > 0 && to.Length > 0)

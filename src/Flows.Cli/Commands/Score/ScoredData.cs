@@ -71,7 +71,4 @@ internal static class ScoredData
         PointSplit points => new PointSplit(points.Points.Slice(skip * points.Dimensions, count * points.Dimensions).ToArray(), points.Dimensions),
         _ => throw new UsageException("This data cannot be sliced."),
     };
-
-    /// <summary>The scores that exist for these data and models, in table order.</summary>
-    public static IReadOnlyList<ScoreKind> Kinds(AnomalyScores scores) => scores.Available;
 }

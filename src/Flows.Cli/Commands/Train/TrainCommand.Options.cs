@@ -47,8 +47,7 @@ internal static partial class TrainCommand
         OptionRules.Check(minutes, v => v is null || v > 0, "must be positive");
 
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, batch order and noise.", DefaultValueFactory = _ => d.Seed };
-        var threads = new Option<int?>("--threads") { Description = "Threads for the kernels (default: all processors)." };
-        OptionRules.Check(threads, v => v is null or >= 1, "must be at least 1");
+        var threads = OptionRules.Threads(); // applied by CommandRunner
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default runs/MODEL-DATA)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder exactly where it stopped." };
         var checkpointEvery = OptionRules.Positive(new Option<long>("--checkpoint-every") { Description = "Checkpoint interval in steps (also at every epoch end and at the end).", DefaultValueFactory = _ => d.CheckpointEvery });
@@ -95,7 +94,6 @@ internal static partial class TrainCommand
                 Steps = p.GetValue(totalSteps),
                 Minutes = p.GetValue(minutes),
                 Seed = p.GetValue(seed),
-                Threads = p.GetValue(threads),
                 Out = p.GetValue(output),
                 Resume = p.GetValue(resume),
                 CheckpointEvery = p.GetValue(checkpointEvery),

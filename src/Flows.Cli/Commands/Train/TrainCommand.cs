@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Flows.Data;
-using Flows.Kernels;
 using Flows.Training;
 
 namespace Flows.Cli.Commands.Train;
@@ -11,11 +10,6 @@ internal static partial class TrainCommand
     public static int Run(TrainSettings s, CommandContext context)
     {
         ArgumentNullException.ThrowIfNull(s);
-        if (s.Threads is { } threads)
-        {
-            Parallelism.Threads = threads;
-        }
-
         TrainingRun run;
         if (s.Resume is { } resume)
         {
@@ -45,16 +39,11 @@ internal static partial class TrainCommand
                 throw new UsageException("--data is required (mnist, fashion-mnist, moons, rings, 8gaussians, checkerboard or a folder of IDX files), unless --resume is given.");
             }
 
-            var dataset = Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output);
-            if (s.Classes is { Length: > 0 } classes)
-            {
-                dataset = OnlyClasses(dataset, classes);
-            }
-
-            var config = ToConfig(s, dataset);
+            var whole = Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output);
+            var config = ToConfig(s, whole);
+            var dataset = Prepared(config.Data, whole);
             if (config.Data.Perturbation is { } rate)
             {
-                dataset = dataset.WithPerturbedTraining(rate);
                 context.Output.WriteLine($"Background model: each training pixel is replaced by a random value with probability {rate:0.###}.");
             }
 
@@ -87,22 +76,18 @@ internal static partial class TrainCommand
         return 0;
     }
 
-    private static Dataset OnlyClasses(Dataset dataset, int[] classes)
+    /// <summary>
+    /// The data as the config will reopen them on resume (<see cref="DataConfig.Apply"/>: its classes, its
+    /// perturbation); a class the data do not have is a usage error. The perturbation's own conditions are checked
+    /// by <see cref="ToConfig"/>.
+    /// </summary>
+    private static Dataset Prepared(DataConfig data, Dataset whole)
     {
-        if (dataset.Train.Labels is null)
-        {
-            throw new UsageException($"--classes needs labelled data; {dataset.Name} has no labels.");
-        }
-
         try
         {
-            return dataset.OnlyClasses(classes);
+            return data.Apply(whole);
         }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"--classes: {e.Message}");
-        }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             throw new UsageException($"--classes: {e.Message}");
         }

@@ -69,7 +69,6 @@ internal sealed record TrainSettings
 
     public ulong Seed { get; init; } = Recipe.Seed;
 
-    public int? Threads { get; init; }
 
     public string? Out { get; init; }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Flows.Distributed;
 
 namespace Flows.Cli;
 
@@ -22,14 +23,19 @@ internal sealed class CommandContext
 
     public CancellationToken Cancellation { get; }
 
-    public static CommandContext From(ParseResult parseResult, CancellationToken cancellation)
+    /// <summary>The ranks of the MPI job this process belongs to (one process when not started by mpirun).</summary>
+    public Communicator Communicator { get; init; } = Communicator.OneProcess;
+
+    /// <summary>The context of a verb; ranks other than 0 of an MPI job write nothing to the output (errors still go to the error writer).</summary>
+    public static CommandContext From(ParseResult parseResult, Communicator communicator, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
+        ArgumentNullException.ThrowIfNull(communicator);
         var config = parseResult.InvocationConfiguration;
-        var output = config.Output;
+        var output = communicator.IsRoot ? config.Output : TextWriter.Null;
         var error = config.Error;
-        bool interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
+        bool interactive = communicator.Size == 1 && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
             && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive;
-        return new CommandContext(output, error, interactive, cancellation);
+        return new CommandContext(output, error, interactive, cancellation) { Communicator = communicator };
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using Flows.Data;
+using Flows.Distributed;
 using Flows.Training;
 
 namespace Flows.Cli;
@@ -38,11 +39,47 @@ internal static class CommandRunner
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         ArgumentNullException.ThrowIfNull(run);
-        var context = CommandContext.From(parseResult, cancellation);
+        Communicator communicator;
+        try
+        {
+            communicator = Communicator.LaunchedByMpi ? Communicator.FromEnvironment() : Communicator.OneProcess;
+        }
+        catch (InvalidOperationException e)
+        {
+            if (MpiLaunch.EnvironmentRank == 0)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            }
+
+            return Failure;
+        }
+
+        var context = CommandContext.From(parseResult, communicator, cancellation);
+        string verb = parseResult.CommandResult.Command.Name;
+        if (communicator.Size > 1 && verb != "train")
+        {
+            if (communicator.IsRoot)
+            {
+                context.Error.WriteLine($"error: only 'flows train' runs across MPI ranks; start 'flows {verb}' without mpirun (it got {communicator.Size} ranks).");
+            }
+
+            return Usage;
+        }
+
         if (parseResult.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--threads") is Option<int?> threads
             && parseResult.GetValue(threads) is int n)
         {
             Kernels.Parallelism.Threads = n;
+        }
+        else if (Communicator.LocalSize > 1)
+        {
+            // Ranks on one machine share its cores unless told otherwise.
+            Kernels.Parallelism.Threads = Math.Max(1, Environment.ProcessorCount / Communicator.LocalSize);
+        }
+
+        if (communicator.Size > 1)
+        {
+            return RunRank(parseResult, run, context);
         }
 
         try
@@ -68,6 +105,42 @@ internal static class CommandRunner
         catch (Exception e)
         {
             context.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}");
+            return Failure;
+        }
+    }
+
+    /// <summary>
+    /// A verb on one rank of an MPI job. An error every rank meets at once (a usage error, ranks that disagree, a
+    /// divergence, all decided from the same reduced values) is said once, by rank 0, and every rank exits with its
+    /// code. Any other error is one rank's: it says which and ends the whole job (MPI_Abort), since the other
+    /// ranks would wait for it forever.
+    /// </summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The top-level boundary of one rank: any failure becomes a message and ends the job.")]
+    private static int RunRank(ParseResult parseResult, Func<ParseResult, CommandContext, int> run, CommandContext context)
+    {
+        var comm = context.Communicator;
+        try
+        {
+            return run(parseResult, context);
+        }
+        catch (Exception e) when (e is UsageException or RanksDisagreeException or TrainingDivergedException)
+        {
+            if (comm.IsRoot)
+            {
+                context.Error.WriteLine($"error: {e.Message}");
+            }
+
+            return e is UsageException ? Usage : Failure;
+        }
+        catch (Exception e)
+        {
+            string message = e is ArgumentException ? OneLine(e.Message) : e.Message;
+            string what = e is IOException or InvalidDataException or DataUnavailableException or InvalidOperationException or ArgumentException or UnauthorizedAccessException
+                ? message
+                : $"unexpected {e.GetType().Name}: {message}";
+            context.Error.WriteLine($"error: rank {comm.Rank} of {comm.Size}: {what} Ending the job.");
+            context.Error.Flush();
+            comm.Abort(Failure);
             return Failure;
         }
     }

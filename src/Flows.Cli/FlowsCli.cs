@@ -60,6 +60,12 @@ internal static class FlowsCli
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(error);
+        bool quietRank = MpiLaunch.EnvironmentRank != 0;
+        if (quietRank)
+        {
+            // Under mpirun every rank parses the same arguments and prints the same help: rank 0 alone speaks.
+            output = TextWriter.Null;
+        }
         // Ctrl+C cancels the verb's token; a training run then finishes its step and saves a checkpoint,
         // which needs more than System.CommandLine's default grace of two seconds.
         var config = new InvocationConfiguration
@@ -75,6 +81,11 @@ internal static class FlowsCli
             if (parse.Errors.Count > 0)
             {
                 // One line per problem and a hint, never the whole help text (that is for --help).
+                if (quietRank)
+                {
+                    return CommandRunner.Usage;
+                }
+
                 foreach (var problem in parse.Errors.Select(e => e.Message).Distinct())
                 {
                     error.WriteLine($"error: {CommandRunner.OneLine(problem)}");

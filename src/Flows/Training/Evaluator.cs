@@ -1,5 +1,6 @@
 using Flows.Autodiff;
 using Flows.Data;
+using Flows.Distributed;
 using Flows.Kernels;
 using Flows.Models;
 
@@ -17,8 +18,9 @@ public static class Evaluator
     /// <summary>
     /// The mean of the objective over the first <paramref name="limit"/> examples of <paramref name="split"/>
     /// (all when null), and the mean log-density in nats; log-densities are summed in double in a fixed order.
+    /// With several ranks the batches are shared out (<see cref="LogProbs"/>) and the result is the same on every rank.
     /// </summary>
-    public static EvalResult Evaluate(FlowModel model, DataSplit split, Objective objective, int batchSize = 256, ulong noiseSeed = DefaultNoiseSeed, int? limit = null)
+    public static EvalResult Evaluate(FlowModel model, DataSplit split, Objective objective, int batchSize = 256, ulong noiseSeed = DefaultNoiseSeed, int? limit = null, Communicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
@@ -31,7 +33,7 @@ public static class Evaluator
         }
 
         double sumLogProb = 0;
-        foreach (float v in LogProbs(model, split, batchSize, noiseSeed, count))
+        foreach (float v in LogProbs(model, split, batchSize, noiseSeed, count, communicator))
         {
             sumLogProb += v;
         }
@@ -42,9 +44,12 @@ public static class Evaluator
 
     /// <summary>
     /// log p(x) in nats of each of the first <paramref name="limit"/> examples of <paramref name="split"/> (all
-    /// when null), with the same fixed-seed dequantization noise as <see cref="Evaluate"/>.
+    /// when null), with the same fixed-seed dequantization noise as <see cref="Evaluate"/>. With several ranks
+    /// (<paramref name="communicator"/>), rank r computes batches r, r + N, r + 2N, … (every rank still draws the noise
+    /// of every batch, so each example gets the noise it gets in one process) and one sum across ranks gives every
+    /// rank all values: the same bits as one process.
     /// </summary>
-    public static float[] LogProbs(FlowModel model, DataSplit split, int batchSize = 256, ulong noiseSeed = DefaultNoiseSeed, int? limit = null)
+    public static float[] LogProbs(FlowModel model, DataSplit split, int batchSize = 256, ulong noiseSeed = DefaultNoiseSeed, int? limit = null, Communicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
@@ -57,8 +62,9 @@ public static class Evaluator
         try
         {
             using var noGrad = Autograd.NoGrad();
+            var comm = communicator ?? Communicator.OneProcess;
             var indices = new int[batchSize];
-            for (int start = 0; start < count; start += batchSize)
+            for (int start = 0, b = 0; start < count; start += batchSize, b++)
             {
                 int n = Math.Min(batchSize, count - start);
                 for (int i = 0; i < n; i++)
@@ -67,10 +73,17 @@ public static class Evaluator
                 }
 
                 var x = ToModelShape(split.Batch(indices.AsSpan(0, n), rng), model);
-                var logp = model.LogProb(Variable.Constant(x));
-                logp.Value.Span.CopyTo(result.AsSpan(start, n));
+                if (b % comm.Size == comm.Rank)
+                {
+                    var logp = model.LogProb(Variable.Constant(x));
+                    logp.Value.Span.CopyTo(result.AsSpan(start, n));
+                }
+
                 x.Release();
             }
+
+            // The other ranks' entries are zero here, and x + 0 = x exactly.
+            comm.Sum(result);
         }
         finally
         {

@@ -23,7 +23,16 @@ public sealed class MetricsLog
         Path = path;
     }
 
+    /// <summary>The file the log appends to; empty for a log kept in memory only (<see cref="InMemory"/>).</summary>
     public string Path { get; }
+
+    /// <summary>A log that keeps its records without writing a file (the ranks of a data-parallel run other than rank 0).</summary>
+    public static MetricsLog InMemory() => new();
+
+    private MetricsLog()
+    {
+        Path = string.Empty;
+    }
 
     public IReadOnlyList<MetricsRecord> Records => _records;
 
@@ -70,7 +79,10 @@ public sealed class MetricsLog
     {
         ArgumentNullException.ThrowIfNull(record);
         _records.Add(record);
-        File.AppendAllText(Path, JsonSerializer.Serialize(record, Json) + "\n");
+        if (Path.Length > 0)
+        {
+            File.AppendAllText(Path, JsonSerializer.Serialize(record, Json) + "\n");
+        }
     }
 
     /// <summary>The training curve: train loss (a running mean over ~1% of the steps) and test points against steps.</summary>

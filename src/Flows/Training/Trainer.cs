@@ -1,5 +1,6 @@
 using Flows.Autodiff;
 using Flows.Data;
+using Flows.Distributed;
 using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
@@ -55,6 +56,45 @@ public sealed class Trainer
     /// <summary>The generator of the dequantization noise (its state is checkpointed).</summary>
     public Rng Noise { get; }
 
+    /// <summary>
+    /// The processes this run is spread over (data parallelism): each rank computes the gradient of its shard of
+    /// every batch (<see cref="Shard"/>), the weighted gradients are summed across ranks, and every rank applies
+    /// the same update, so all ranks hold the same parameters. Every rank draws the noise of the whole batch, so
+    /// the run does not depend on the number of ranks. <see cref="Communicator.OneProcess"/> by default.
+    /// </summary>
+    public Communicator Communicator
+    {
+        get => _communicator;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Size > Order.BatchSize)
+            {
+                throw new ArgumentException($"{value.Size} ranks cannot share a batch of {Order.BatchSize}: every rank needs at least one example; use a batch of at least {value.Size} or fewer ranks.", nameof(value));
+            }
+
+            if (value.Size > 1 && Model.NamedBuffers().Any(b => b.Name.EndsWith("runningMean", StringComparison.Ordinal)))
+            {
+                throw new ArgumentException(
+                    "This model normalises with batch statistics (batch norm), which data-parallel training would compute per rank and so change with the number of ranks; train it in one process.", nameof(value));
+            }
+
+            _communicator = value;
+        }
+    }
+
+    private Communicator _communicator = Communicator.OneProcess;
+
+    /// <summary>The rows [Start, Start + Count) of a batch of <paramref name="batch"/> examples that rank <paramref name="rank"/> of <paramref name="size"/> computes: contiguous, sizes differing by at most one.</summary>
+    public static (int Start, int Count) Shard(int batch, int rank, int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, size);
+        int q = batch / size, r = batch % size;
+        return ((rank * q) + Math.Min(rank, r), q + (rank < r ? 1 : 0));
+    }
+
     /// <summary>Maximum global gradient norm; 0 = no clipping.</summary>
     public double ClipNorm { get; }
 
@@ -107,14 +147,13 @@ public sealed class Trainer
     public StepResult Step()
     {
         Model.Training = true;
-        var batch = Train.Batch(Order.Indices(StepCount), Noise);
-        var x = Variable.Constant(Evaluator.ToModelShape(batch, Model));
+        var x = Variable.Constant(ThisRanksBatch());
         Optimizer.ZeroGrad();
         Schedule?.Apply(Optimizer);
         Optimizer.LearningRate *= LearningRateFactor;
         double rate = Optimizer.LearningRate;
         var loss = Objective.Loss(Model.LogProb(x));
-        double value = loss.Item();
+        double value = BatchLoss(loss);
         double norm = double.NaN;
         bool spike = Guard?.IsSpike(value) == true;
         bool skipped;
@@ -124,6 +163,7 @@ public sealed class Trainer
             if (double.IsFinite(value) && !spike)
             {
                 loss.Backward();
+                SumGradients();
                 norm = NormAndClip();
                 if (!double.IsFinite(norm) && Model is MultiScaleFlow { MemoryEfficientBackprop: true } flow)
                 {
@@ -135,8 +175,9 @@ public sealed class Trainer
                     try
                     {
                         loss = Objective.Loss(Model.LogProb(x));
-                        value = loss.Item();
+                        value = BatchLoss(loss);
                         loss.Backward();
+                        SumGradients();
                         norm = NormAndClip();
                         OrdinaryBackpropSteps++;
                         redone = true;
@@ -197,6 +238,103 @@ public sealed class Trainer
             RolledBackTo = rolledBackTo,
             RecentLoss = Guard?.RecentMedian ?? double.NaN,
         };
+    }
+
+    /// <summary>
+    /// The examples this rank computes in the current step: the whole batch in one process; with several ranks,
+    /// its <see cref="Shard"/> of the batch, cut after drawing the noise of the whole batch (so the noise stream
+    /// is the same for any number of ranks). Before the first step, ActNorm's data-dependent initialisation sees
+    /// the whole batch on every rank, as one process would.
+    /// </summary>
+    private Tensor ThisRanksBatch()
+    {
+        var batch = Evaluator.ToModelShape(Train.Batch(Order.Indices(StepCount), Noise), Model);
+        var comm = Communicator;
+        if (comm.Size == 1)
+        {
+            return batch;
+        }
+
+        if (Model.NamedBuffers().Any(b => b.Name.EndsWith("initialized", StringComparison.Ordinal) && b.Value.Span[0] == 0f))
+        {
+            using var noGrad = Autograd.NoGrad();
+            Model.LogProb(Variable.Constant(batch)).Value.Release();
+        }
+
+        int n = batch.Shape[0];
+        int row = batch.Length / n;
+        var (start, count) = Shard(n, comm.Rank, comm.Size);
+        var shard = Tensor.Uninitialized([count, .. batch.Shape[1..]]);
+        batch.Span.Slice(start * row, count * row).CopyTo(shard.Span);
+        batch.Release();
+        return shard;
+    }
+
+    /// <summary>This rank's share of the batch: its examples over the whole batch (1 in one process).</summary>
+    private double ShardWeight
+        => (double)Shard(Order.BatchSize, Communicator.Rank, Communicator.Size).Count / Order.BatchSize;
+
+    /// <summary>The loss of the whole batch: the shard means weighted by their sizes and summed across ranks.</summary>
+    private double BatchLoss(Variable loss)
+    {
+        double local = loss.Item();
+        if (Communicator.Size == 1)
+        {
+            return local;
+        }
+
+        Span<double> v = [local * ShardWeight];
+        Communicator.Sum(v);
+        return v[0];
+    }
+
+    private float[] _gradients = [];
+
+    /// <summary>
+    /// Turns each rank's gradient of its shard mean into the gradient of the batch mean: weighted by the shard's
+    /// share and summed across ranks in one reduction (every rank gets the same bits). Parameters without a
+    /// gradient have none on any rank (same graph) and are left out.
+    /// </summary>
+    private void SumGradients()
+    {
+        if (Communicator.Size == 1)
+        {
+            return;
+        }
+
+        int total = 0;
+        foreach (var (_, p) in Optimizer.Parameters)
+        {
+            total += p.Grad?.Length ?? 0;
+        }
+
+        if (_gradients.Length != total)
+        {
+            _gradients = new float[total];
+        }
+
+        float w = (float)ShardWeight;
+        int at = 0;
+        foreach (var (_, p) in Optimizer.Parameters)
+        {
+            if (p.Grad is { } g)
+            {
+                var dst = _gradients.AsSpan(at, g.Length);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(g.Span, w, dst);
+                at += g.Length;
+            }
+        }
+
+        Communicator.Sum(_gradients);
+        at = 0;
+        foreach (var (_, p) in Optimizer.Parameters)
+        {
+            if (p.Grad is { } g)
+            {
+                _gradients.AsSpan(at, g.Length).CopyTo(g.Span);
+                at += g.Length;
+            }
+        }
     }
 
     /// <summary>

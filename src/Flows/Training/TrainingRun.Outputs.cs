@@ -27,7 +27,7 @@ public sealed partial class TrainingRun
     private EvalResult EvaluateAndPicture(ITrainingObserver observer, string pictureName)
     {
         var settings = Config.Training;
-        var result = Evaluator.Evaluate(Model, Dataset.Test, _trainer.Objective, Math.Max(settings.Batch, 100), Evaluator.DefaultNoiseSeed, settings.TestSize);
+        var result = Evaluator.Evaluate(Model, Dataset.Test, _trainer.Objective, Math.Max(settings.Batch, 100), Evaluator.DefaultNoiseSeed, settings.TestSize, Communicator);
         double epochs = (double)StepCount / _trainer.Order.BatchesPerEpoch;
         _metrics.Append(new MetricsRecord
         {
@@ -44,7 +44,15 @@ public sealed partial class TrainingRun
         {
             _bestTest = result.Metric;
             _bestStep = StepCount;
-            Checkpoint.Save(BestFolder, Config, Model, null, null);
+            if (Communicator.IsRoot)
+            {
+                Checkpoint.Save(BestFolder, Config, Model, null, null);
+            }
+        }
+
+        if (!Communicator.IsRoot)
+        {
+            return result;
         }
 
         string picture = Path.Combine(SamplesFolder, pictureName + ".png");
@@ -56,6 +64,11 @@ public sealed partial class TrainingRun
 
     private void WriteFinalPicture()
     {
+        if (!Communicator.IsRoot)
+        {
+            return;
+        }
+
         PngWriter.Save(Picture(), Path.Combine(SamplesFolder, "final.png"));
         AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}"));
     }
@@ -76,6 +89,18 @@ public sealed partial class TrainingRun
         throw new InvalidOperationException($"No picture for data of shape {Tensor.FormatShape(Dataset.SampleShape)}.");
     }
 
+    /// <summary>The step and shared checksum of the last check that every rank holds the same state (data-parallel runs).</summary>
+    private (long Step, ulong Checksum)? _agreed;
+
+    /// <summary>Says that the ranks were found identical at the last save (nothing in one process).</summary>
+    private void SayRanksAgree(ITrainingObserver observer)
+    {
+        if (_agreed is { } a)
+        {
+            observer.Message($"All {Communicator.Size} ranks hold identical parameters, buffers and optimizer state at step {a.Step} (checksum {a.Checksum:x16}, compared across ranks).");
+        }
+    }
+
     private void Save(double trainSeconds, ITrainingObserver observer)
     {
         // A checkpoint is replaced only by a valid one: a state that is no longer finite goes back to the guard's
@@ -84,6 +109,13 @@ public sealed partial class TrainingRun
         {
             long back = _trainer.RollBackInvalidState(bad);
             observer.Message($"Step {StepCount}: {bad}; not saved; rolled back to the state of step {back} at {_trainer.LearningRateFactor:G3}× the learning rate (rollback {_trainer.Rollbacks}).");
+            return;
+        }
+
+        // Every rank took the same decision above (same state); one checks that they still hold the same state, one writes.
+        _agreed = RankAgreement.CheckIdenticalState(Communicator, Model, Optimizer, StepCount) is { } sum ? (StepCount, sum) : null;
+        if (!Communicator.IsRoot)
+        {
             return;
         }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Flows.Data;
+using Flows.Distributed;
 using Flows.IO;
 using Flows.Kernels;
 using Flows.Models;
@@ -11,7 +12,9 @@ namespace Flows.Training;
 /// A training run in an output folder: steps until the length in steps, epochs or minutes is reached;
 /// at each epoch end a test evaluation, a sample picture (samples/epoch-NNN.png), metrics.jsonl lines and
 /// curve.svg; checkpoints (checkpoint/) at intervals, at epoch ends and at the end. A resumed run
-/// continues bit for bit: same parameters, optimizer state, noise generator and step.
+/// continues bit for bit: same parameters, optimizer state, noise generator and step. Spread over the ranks of
+/// a <see cref="Communicator"/>, every rank trains its shard of each batch and evaluates its share of the test
+/// set; rank 0 alone writes files and reports progress; every rank stops at the same step.
 /// </summary>
 public sealed partial class TrainingRun
 {
@@ -48,19 +51,27 @@ public sealed partial class TrainingRun
     public string CheckpointFolder => Path.Combine(Folder, Checkpoint.FolderName);
 
     /// <summary>A new run of <paramref name="config"/> on <paramref name="dataset"/> in <paramref name="folder"/>, which must not hold a run already.</summary>
-    public static TrainingRun Create(string folder, RunConfig config, Dataset dataset)
+    public static TrainingRun Create(string folder, RunConfig config, Dataset dataset, Communicator? communicator = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(dataset);
-        if (File.Exists(Path.Combine(folder, Checkpoint.FolderName, Checkpoint.ConfigFile)))
+        var comm = communicator ?? Communicator.OneProcess;
+        bool exists = File.Exists(Path.Combine(folder, Checkpoint.FolderName, Checkpoint.ConfigFile));
+        if (comm.Any(comm.IsRoot && exists))
         {
             throw new InvalidOperationException($"{folder} already holds a run; continue it with --resume {folder}, or choose another output folder.");
         }
 
-        Directory.CreateDirectory(folder);
+        CheckSameSetup(comm, config, dataset);
         var model = ModelFactory.Create(config.Model);
-        var trainer = CreateTrainer(config, dataset, model);
+        var trainer = CreateTrainer(config, dataset, model, comm);
+        if (!comm.IsRoot)
+        {
+            return new TrainingRun(folder, config, dataset, model, trainer, MetricsLog.InMemory());
+        }
+
+        Directory.CreateDirectory(folder);
         File.Delete(Path.Combine(folder, "metrics.jsonl"));
         AtomicFile.WriteAllText(Path.Combine(folder, Checkpoint.ConfigFile), config.ToJson());
         return new TrainingRun(folder, config, dataset, model, trainer, new MetricsLog(Path.Combine(folder, "metrics.jsonl")));
@@ -70,9 +81,10 @@ public sealed partial class TrainingRun
     /// Continues the run in <paramref name="folder"/> from its checkpoint; <paramref name="length"/>, if
     /// given, replaces the saved length (epochs, steps, minutes) and nothing else.
     /// </summary>
-    public static TrainingRun Resume(string folder, Dataset dataset, (double? Epochs, long? Steps, double? Minutes)? length = null)
+    public static TrainingRun Resume(string folder, Dataset dataset, (double? Epochs, long? Steps, double? Minutes)? length = null, Communicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        var comm = communicator ?? Communicator.OneProcess;
         string ckpt = Checkpoint.Resolve(Path.Combine(folder, Checkpoint.FolderName));
         var config = Checkpoint.ReadConfig(ckpt);
         if (length is { } l)
@@ -81,9 +93,10 @@ public sealed partial class TrainingRun
         }
 
         var state = Checkpoint.ReadState(ckpt);
+        CheckSameSetup(comm, config, dataset);
         var model = ModelFactory.Create(config.Model);
         Checkpoint.LoadModel(ckpt, model);
-        var trainer = CreateTrainer(config, dataset, model);
+        var trainer = CreateTrainer(config, dataset, model, comm);
         Checkpoint.LoadOptimizer(ckpt, trainer.Optimizer);
         trainer.Noise.State = state.NoiseState;
         trainer.StepCount = state.Step;
@@ -91,7 +104,8 @@ public sealed partial class TrainingRun
         trainer.Rollbacks = state.Rollbacks;
         trainer.SkippedSteps = state.SkippedSteps;
         trainer.OrdinaryBackpropSteps = state.OrdinaryBackpropSteps;
-        var run = new TrainingRun(folder, config, dataset, model, trainer, MetricsLog.Resume(Path.Combine(folder, "metrics.jsonl"), state.Step))
+        var metrics = comm.IsRoot ? MetricsLog.Resume(Path.Combine(folder, "metrics.jsonl"), state.Step) : MetricsLog.InMemory();
+        var run = new TrainingRun(folder, config, dataset, model, trainer, metrics)
         {
             _elapsedBefore = state.ElapsedSeconds,
             _evaluatedEpochs = state.EvaluatedEpochs,
@@ -105,6 +119,17 @@ public sealed partial class TrainingRun
     public TrainingOutcome Run(ITrainingObserver observer, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        var comm = Communicator;
+        if (comm.Size > 1)
+        {
+            // Every rank starts from the same bits, or none starts.
+            RankAgreement.CheckIdenticalState(comm, Model, Optimizer, StepCount);
+            if (!comm.IsRoot)
+            {
+                observer = SilentObserver.Instance;
+            }
+        }
+
         var settings = Config.Training;
         int perEpoch = _trainer.Order.BatchesPerEpoch;
         long? stepLimit = StepLimit(settings, perEpoch);
@@ -119,12 +144,22 @@ public sealed partial class TrainingRun
         while (true)
         {
             double elapsed = _elapsedBefore + trainSeconds;
+            bool cancel = cancellation.IsCancellationRequested;
+            if (comm.Size > 1)
+            {
+                // The ranks stop at the same step and follow the same clock (the slowest rank's).
+                Span<double> agreed = [cancel ? 1 : 0, elapsed];
+                comm.Max(agreed);
+                cancel = agreed[0] > 0;
+                elapsed = agreed[1];
+            }
+
             if ((stepLimit is { } s && StepCount >= s) || (settings.Minutes is { } m && elapsed >= m * 60))
             {
                 break;
             }
 
-            if (cancellation.IsCancellationRequested)
+            if (cancel)
             {
                 cancelled = true;
                 observer.Message($"Stopping at step {StepCount}: cancelled.");
@@ -180,6 +215,11 @@ public sealed partial class TrainingRun
                 windowSeconds = 0;
             }
 
+            if (comm.Size > 1 && StepCount % RankAgreement.CheckEvery == 0)
+            {
+                RankAgreement.CheckIdenticalState(comm, Model, Optimizer, StepCount);
+            }
+
             if (StepCount % perEpoch == 0 && StepCount / perEpoch > _evaluatedEpochs)
             {
                 _evaluatedEpochs = (int)(StepCount / perEpoch);
@@ -197,6 +237,7 @@ public sealed partial class TrainingRun
         if (cancelled)
         {
             Save(trainSeconds, observer);
+            SayRanksAgree(observer);
             observer.Message($"Checkpoint: {CheckpointFolder} (step {StepCount}); continue with --resume {Folder}.");
             return new TrainingOutcome(StepCount, last ?? new EvalResult(double.NaN, double.NaN, 0), true, CheckpointFolder);
         }
@@ -211,6 +252,7 @@ public sealed partial class TrainingRun
         }
 
         Save(trainSeconds, observer);
+        SayRanksAgree(observer);
         observer.Message(Summary());
         if (_bestTest is { } best && last!.Value.Metric > best)
         {
@@ -259,7 +301,30 @@ public sealed partial class TrainingRun
         return last is "logs" or "logScale";
     }
 
-    internal static Trainer CreateTrainer(RunConfig config, Dataset dataset, FlowModel model)
+    /// <summary>Every rank must run the same build on the same configuration and the same data (counts and the first batch's values).</summary>
+    private static void CheckSameSetup(Communicator comm, RunConfig config, Dataset dataset)
+    {
+        if (comm.Size == 1)
+        {
+            return;
+        }
+
+        int n = Math.Min(dataset.Train.Count, config.Training.Batch);
+        var first = dataset.Train.Batch(Enumerable.Range(0, n).ToArray(), null);
+        ulong h = 0xCBF29CE484222325UL;
+        foreach (uint bits in System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(first.Span))
+        {
+            h = (h ^ bits) * 0x100000001B3UL;
+        }
+
+        first.Release();
+        RankAgreement.CheckSameSetup(comm, $"{config.ToJson()}\n{dataset.Name} {dataset.Train.Count} {dataset.Test.Count} {h:x16}");
+    }
+
+    /// <summary>The ranks the run is spread over (one process unless given to <see cref="Create"/> or <see cref="Resume"/>).</summary>
+    public Communicator Communicator => _trainer.Communicator;
+
+    internal static Trainer CreateTrainer(RunConfig config, Dataset dataset, FlowModel model, Communicator? communicator = null)
     {
         var s = config.Training;
         var train = dataset.Train;
@@ -282,6 +347,7 @@ public sealed partial class TrainingRun
         return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip)
         {
             Guard = s.Guard ? new DivergenceGuard() : null,
+            Communicator = communicator ?? Communicator.OneProcess,
         };
     }
 }

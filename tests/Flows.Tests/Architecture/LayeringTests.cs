@@ -12,7 +12,7 @@ public sealed class LayeringTests
 {
     /// <summary>Bottom first; the root namespace <c>Flows</c> is the façade, on top.</summary>
     private static readonly string[] Layers =
-        ["Kernels", "Tensors", "Autodiff", "NN", "Optim", "Distributions", "Bijectors", "Models", "IO", "Data", "Training", "Scoring", ""];
+        ["Kernels", "Tensors", "Autodiff", "NN", "Optim", "Distributions", "Bijectors", "Models", "IO", "Data", "Distributed", "Training", "Scoring", ""];
 
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

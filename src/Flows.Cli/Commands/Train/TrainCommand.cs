@@ -10,6 +10,11 @@ internal static partial class TrainCommand
     public static int Run(TrainSettings s, CommandContext context)
     {
         ArgumentNullException.ThrowIfNull(s);
+        if (context.Communicator.Size > s.Batch && s.Resume is null)
+        {
+            throw new UsageException($"{context.Communicator.Size} ranks cannot share a batch of {s.Batch}: every rank needs at least one example; use --batch {context.Communicator.Size} or more, or fewer ranks.");
+        }
+
         TrainingRun run;
         if (s.Resume is { } resume)
         {
@@ -27,9 +32,9 @@ internal static partial class TrainCommand
                 throw new UsageException($"--resume {resume} continues a run on '{saved.Data.Name}'; --data {d} does not match.");
             }
 
-            var dataset = saved.Data.Open(s.DataDir, context.Output);
+            var dataset = InTurn(context, () => saved.Data.Open(s.DataDir, context.Output));
             bool newLength = s.Epochs is not null || s.Steps is not null || s.Minutes is not null;
-            run = TrainingRun.Resume(resume, dataset, newLength ? (s.Epochs, s.Steps, s.Minutes) : null);
+            run = TrainingRun.Resume(resume, dataset, newLength ? (s.Epochs, s.Steps, s.Minutes) : null, context.Communicator);
             context.Output.WriteLine($"Resuming {resume} at step {run.StepCount}.");
         }
         else
@@ -39,7 +44,7 @@ internal static partial class TrainCommand
                 throw new UsageException("--data is required (mnist, fashion-mnist, moons, rings, 8gaussians, checkerboard or a folder of IDX files), unless --resume is given.");
             }
 
-            var whole = Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output);
+            var whole = InTurn(context, () => Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output));
             var config = ToConfig(s, whole);
             var dataset = Prepared(config.Data, whole);
             if (config.Data.Perturbation is { } rate)
@@ -48,7 +53,7 @@ internal static partial class TrainCommand
             }
 
             string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
-            run = TrainingRun.Create(folder, config, dataset);
+            run = TrainingRun.Create(folder, config, dataset, context.Communicator);
             context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters) on {dataset.Name} "
                 + $"({Math.Min(run.Dataset.Train.Count, s.TrainSize ?? int.MaxValue)} train, {Math.Min(run.Dataset.Test.Count, s.TestSize ?? int.MaxValue)} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
             if (config.Model is { Kind: "glow", IsImage: true })
@@ -58,6 +63,13 @@ internal static partial class TrainCommand
                     ? $"Memory-efficient back-propagation: ordinary back-propagation would store ~{gb:0.00} GB of activations per batch."
                     : $"Ordinary back-propagation (~{gb:0.00} GB of activations per batch; --memory-efficient true keeps memory flat in depth, ~25% slower).");
             }
+        }
+
+        if (context.Communicator is { Size: > 1 } comm)
+        {
+            var (_, shard) = Trainer.Shard(run.Config.Training.Batch, 0, comm.Size);
+            context.Output.WriteLine($"Data-parallel over {comm.Size} ranks ({comm.Description}), {Kernels.Parallelism.Threads} thread{(Kernels.Parallelism.Threads == 1 ? "" : "s")} per rank: "
+                + $"each rank computes {shard}{(run.Config.Training.Batch % comm.Size == 0 ? "" : " or fewer")} examples of every batch of {run.Config.Training.Batch}; rank 0 writes the files.");
         }
 
         var outcome = context.Interactive
@@ -74,6 +86,18 @@ internal static partial class TrainCommand
         context.Output.WriteLine($"Done: step {outcome.Step}, test {metric} {outcome.Test.Metric:0.0000} on {outcome.Test.Count} examples.");
         context.Output.WriteLine($"Checkpoint: {outcome.CheckpointFolder}");
         return 0;
+    }
+
+    /// <summary>
+    /// Opens the data on rank 0 first and then on the other ranks, so that a download or cache fill happens once
+    /// (ranks on one machine share the cache); in one process, simply opens them.
+    /// </summary>
+    private static Dataset InTurn(CommandContext context, Func<Dataset> open)
+    {
+        var comm = context.Communicator;
+        Dataset? dataset = comm.IsRoot ? open() : null;
+        comm.Barrier();
+        return dataset ?? open();
     }
 
     /// <summary>

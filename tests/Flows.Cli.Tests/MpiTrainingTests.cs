@@ -172,4 +172,25 @@ public sealed class MpiTrainingTests
         Assert.Equal(2, eval.Code);
         Assert.Equal(["error: only 'flows train' runs across MPI ranks; start 'flows eval' without mpirun (it got 2 ranks)."], Errors(eval.Error));
     }
+
+    [Fact]
+    public void A_launcher_other_than_Open_MPI_is_named_in_one_line()
+    {
+        // MPICH's and Intel MPI's launchers set PMI_SIZE / PMI_RANK; flows binds Open MPI's library only.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[CliDll, "train", "--data", "moons", "--steps", "2", "--out", Path.Combine(Cli.TempFolder(), "m")])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["PMI_SIZE"] = "2";
+        start.Environment["PMI_RANK"] = "0";
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd(), error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(["error: This process was started by an MPI launcher other than Open MPI's mpirun (MPICH, Intel MPI, …); flows binds Open MPI 4 or 5 (libmpi.so.40). Install Open MPI (apt install openmpi-bin libopenmpi-dev) and start with its mpirun."],
+            Errors(error));
+        Assert.Equal(string.Empty, output.Trim());
+    }
 }

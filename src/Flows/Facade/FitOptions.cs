@@ -21,6 +21,14 @@ public sealed record FitOptions
 
     /// <summary>Seed of the batch order and the dequantization noise.</summary>
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// The ranks to spread training over (data parallelism): <c>Communicator.FromEnvironment()</c> in a program
+    /// started by <c>mpirun</c>; null, this process alone. Every rank calls Fit with the same data and options, computes
+    /// its share of every batch, and ends with the same model; progress is reported on rank 0 only, and rank 0
+    /// alone should save.
+    /// </summary>
+    public Flows.Distributed.Communicator? Communicator { get; init; }
 }
 
 /// <summary>One training step as reported to <see cref="IProgress{T}"/>: its loss (bits/dim for images, nats for vectors) and learning rate.</summary>

@@ -301,7 +301,8 @@ public sealed class Flow
         }
 
         _config = _config with { Model = model, Training = settings };
-        var trainer = TrainingRun.CreateTrainer(_config, dataset, _model);
+        var comm = options.Communicator ?? Flows.Distributed.Communicator.OneProcess;
+        var trainer = TrainingRun.CreateTrainer(_config, dataset, _model, comm);
         long limit = TrainingRun.StepLimit(settings, trainer.Order.BatchesPerEpoch)!.Value;
         var recent = new Queue<double>();
         bool cancelled = false;
@@ -309,7 +310,8 @@ public sealed class Flow
         {
             while (trainer.StepCount < limit)
             {
-                if (cancellation.IsCancellationRequested)
+                // With several ranks, one rank's cancellation stops them all at the same step.
+                if (comm.Any(cancellation.IsCancellationRequested))
                 {
                     cancelled = true;
                     break;
@@ -325,7 +327,10 @@ public sealed class Flow
                     }
                 }
 
-                progress?.Report(new FitProgress(step.Step, limit, step.Loss, step.LearningRate));
+                if (comm.IsRoot)
+                {
+                    progress?.Report(new FitProgress(step.Step, limit, step.Loss, step.LearningRate));
+                }
             }
         }
         finally

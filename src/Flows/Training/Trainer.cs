@@ -290,6 +290,15 @@ public sealed class Trainer
 
     private float[] _gradients = [];
 
+    /// <summary>Values in each gradient reduction across ranks (0 until the first one).</summary>
+    public int ReducedValues => _gradients.Length;
+
+    /// <summary>Gradient reductions across ranks so far in this process (one per applied or attempted step).</summary>
+    public long Reductions { get; private set; }
+
+    /// <summary>Wall time spent in the gradient reductions so far in this process (waiting for the slowest rank included).</summary>
+    public double CommunicationSeconds { get; private set; }
+
     /// <summary>
     /// Turns each rank's gradient of its shard mean into the gradient of the batch mean: weighted by the shard's
     /// share and summed across ranks in one reduction (every rank gets the same bits). Parameters without a
@@ -325,7 +334,10 @@ public sealed class Trainer
             }
         }
 
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         Communicator.Sum(_gradients);
+        CommunicationSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        Reductions++;
         at = 0;
         foreach (var (_, p) in Optimizer.Parameters)
         {

@@ -18,11 +18,26 @@ public sealed partial class TrainingRun
     /// <summary>The model of the run's best test evaluation (config and weights, no optimizer state).</summary>
     public string BestFolder => Path.Combine(Folder, "best");
 
-    /// <summary>One line on how the run's steps went: skipped, redone, rolled back.</summary>
+    /// <summary>One line on how the run's steps went: skipped, redone, rolled back; with several ranks, a second on the gradient reductions.</summary>
     public string Summary()
-        => $"Steps: {StepCount} in total; {_trainer.SkippedSteps} not applied (non-finite or a loss spike), "
+    {
+        string steps = $"Steps: {StepCount} in total; {_trainer.SkippedSteps} not applied (non-finite or a loss spike), "
             + $"{_trainer.OrdinaryBackpropSteps} redone with ordinary backprop (non-finite memory-efficient gradient), "
             + $"{_trainer.Rollbacks} rollbacks (learning rate ×{_trainer.LearningRateFactor:G3}).";
+        if (Communicator.Size == 1 || _trainer.Reductions == 0)
+        {
+            return steps;
+        }
+
+        double ms = 1000 * _trainer.CommunicationSeconds / _trainer.Reductions;
+        double share = _trainer.CommunicationSeconds / Math.Max(_stepSeconds, 1e-9);
+        return steps + Environment.NewLine
+            + $"Gradient allreduce over {Communicator.Size} ranks: {_trainer.ReducedValues:N0} floats ({_trainer.ReducedValues * 4 / 1e6:0.00} MB) per step, "
+            + $"{ms:0.00} ms per step on rank 0 ({share:P1} of its step time, waiting for the slowest rank included), {_trainer.Reductions} reductions this session.";
+    }
+
+    /// <summary>Seconds spent in training steps in this process (this session).</summary>
+    private double _stepSeconds;
 
     private EvalResult EvaluateAndPicture(ITrainingObserver observer, string pictureName)
     {

@@ -175,6 +175,7 @@ public sealed partial class TrainingRun
             var result = _trainer.Step();
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             trainSeconds += dt;
+            _stepSeconds += dt;
             windowSeconds += dt;
             windowSteps++;
             double rate = windowSteps * settings.Batch / Math.Max(windowSeconds, 1e-9);

@@ -52,6 +52,31 @@ public sealed class FlowTests : IDisposable
     }
 
     [Fact]
+    public void Fit_over_two_ranks_gives_every_rank_the_same_model_and_follows_one_process()
+    {
+        var train = Correlated(1024, 0.9, 1);
+        var test = Correlated(256, 0.9, 2);
+        var options = new FitOptions { Steps = 60, Batch = 64, LearningRate = 3e-3 };
+        var one = Flow.Create(FlowSpec.RealNvp(steps: 4, hidden: 16), 2);
+        one.Fit(train, options);
+        var expected = one.LogProb(test);
+
+        var reports = new int[2];
+        var ranks = Distributed.ThreadCommunicator.Run(2, comm =>
+        {
+            var flow = Flow.Create(FlowSpec.RealNvp(steps: 4, hidden: 16), 2);
+            var result = flow.Fit(train, options with { Communicator = comm }, new SyncProgress<FitProgress>(_ => reports[comm.Rank]++));
+            Assert.Equal(60, result.Steps);
+            return flow.LogProb(test);
+        });
+
+        Assert.Equal(ranks[0], ranks[1]); // the same bits on both ranks
+        Assert.Equal([60, 0], reports); // progress on rank 0 only
+        double diff = expected.Zip(ranks[0]).Max(z => Math.Abs(z.First - z.Second));
+        Assert.True(diff < 1e-2, $"log-densities differ from one process by up to {diff} nats after 60 Adam steps");
+    }
+
+    [Fact]
     public void Save_and_load_give_the_same_bits_and_encode_decode_invert_each_other()
     {
         var data = Correlated(512, 0.5, 3);

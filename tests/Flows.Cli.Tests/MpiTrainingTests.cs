@@ -118,9 +118,9 @@ public sealed class MpiTrainingTests
         Assert.Equal(30, l2.Count);
         Assert.Equal(l1[0], l2[0], 5);
         double lossDiff = l1.Zip(l2).Max(z => Math.Abs(z.First - z.Second));
-        Assert.True(lossDiff < 5e-3, $"per-step losses differ by up to {lossDiff} bpd");
+        Assert.True(lossDiff < 1e-4, $"per-step losses differ by up to {lossDiff} bpd"); // measured 7 Dec: 9.5e-7
         double paramDiff = MaxParameterDifference(one, two);
-        Assert.True(paramDiff < 10 * 1e-3, $"parameters differ by up to {paramDiff} after 30 steps at lr 1e-3");
+        Assert.True(paramDiff < 2e-3, $"parameters differ by up to {paramDiff} after 30 steps at lr 1e-3");
 
         // Resume with another number of ranks: the two-rank run goes on in one process, the one-process run on two ranks.
         Cli.Ok("train", "--resume", two, "--steps", "45", "--threads", "1");
@@ -131,11 +131,11 @@ public sealed class MpiTrainingTests
         Assert.Equal(45, Losses(one).Count);
         Assert.Equal(45, Losses(two).Count);
         double resumedDiff = MaxParameterDifference(one, two);
-        Assert.True(resumedDiff < 15 * 1e-3, $"after resuming with the other number of ranks, parameters differ by up to {resumedDiff}");
+        Assert.True(resumedDiff < 2e-3, $"after resuming with the other number of ranks, parameters differ by up to {resumedDiff}"); // measured 7 Dec: 7.3e-5
     }
 
     [Fact]
-    public void A_rank_that_fails_ends_the_job_naming_itself_and_the_checkpoint_stays_readable()
+    public void A_rank_that_fails_ends_the_job_naming_itself()
     {
         string data = Cli.ImageFolder(64, 32, 8, 6);
         string run = Path.Combine(Cli.TempFolder(), "run");
@@ -146,11 +146,67 @@ public sealed class MpiTrainingTests
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
         Assert.DoesNotContain("Done:", output, StringComparison.Ordinal);
 
-        // A job that dies after a checkpoint leaves that checkpoint usable.
-        string good = Path.Combine(Cli.TempFolder(), "good");
-        var (c, o, e) = Ranks(2, Train(data, good, 8, "--checkpoint-every", "4"));
-        Assert.True(c == 0, $"{e}\n{o}");
-        Assert.Contains("test bpd", Cli.Ok("eval", good, "--test-size", "16"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rank_killed_outright_ends_the_job_and_the_last_checkpoint_stays_usable()
+    {
+        string data = Cli.ImageFolder(320, 32, 8, 8);
+        string run = Path.Combine(Cli.TempFolder(), "run");
+        var start = new ProcessStartInfo(MpiRun) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "2", "dotnet", CliDll, .. Train(data, run, 100000, "--checkpoint-every", "5")])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var mpirun = Process.Start(start)!;
+        var output = mpirun.StandardOutput.ReadToEndAsync();
+        var error = mpirun.StandardError.ReadToEndAsync();
+        string state = Path.Combine(run, "checkpoint", "state.json");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(state) && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(100);
+        }
+
+        Assert.True(File.Exists(state), "no checkpoint within 2 minutes");
+        Thread.Sleep(1000); // a few more checkpoints, so the kill may land in the middle of one
+        var ranks = Children(mpirun.Id);
+        Assert.Equal(2, ranks.Length);
+        Process.GetProcessById(ranks[^1]).Kill(); // SIGKILL: no handler runs
+        Assert.True(mpirun.WaitForExit(TimeSpan.FromMinutes(1)), "mpirun did not end the job after a rank was killed");
+        Assert.NotEqual(0, mpirun.ExitCode);
+        _ = await output;
+        Assert.Matches(@"rank [01] .*(signal 9|Killed)", await error);
+
+        string eval = Cli.Ok("eval", run, "--test-size", "16");
+        Assert.Contains("test bpd", eval, StringComparison.Ordinal);
+        Cli.Ok("train", "--resume", run, "--steps", $"{Checkpoint(run) + 3}", "--threads", "1");
+    }
+
+    private static long Checkpoint(string run)
+        => JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "checkpoint", "state.json"))).RootElement.GetProperty("step").GetInt64();
+
+    /// <summary>The processes whose parent is <paramref name="parent"/> (from /proc).</summary>
+    private static int[] Children(int parent)
+        => [.. Directory.GetDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(n => n!.All(char.IsAsciiDigit))
+            .Select(n => (Pid: int.Parse(n!, System.Globalization.CultureInfo.InvariantCulture), Stat: TryRead($"/proc/{n}/stat")))
+            .Where(p => p.Stat is { } st && int.Parse(st[(st.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) == parent)
+            .Select(p => p.Pid)
+            .Order()];
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     [Fact]

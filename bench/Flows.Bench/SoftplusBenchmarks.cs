@@ -5,7 +5,7 @@ using Flows.Kernels;
 namespace Flows.Bench;
 
 /// <summary>
-/// Softplus / log-sigmoid forward (AffineCoupling's log σ(s + 2)) over 2¹⁸ elements: the SIMD float path
+/// Softplus / log-sigmoid forward (SigmoidAffineTransform's log σ(s + 2)) over 2¹⁸ elements: the SIMD float path
 /// against its scalar double-precision twin.
 /// </summary>
 public class SoftplusBenchmarks

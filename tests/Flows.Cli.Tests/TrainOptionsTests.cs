@@ -37,7 +37,7 @@ public class TrainOptionsTests
         Assert.Equal(0.01, glow.Model.ScaleFloor);
         var model = (Flows.Models.MultiScaleFlow)ModelFactory.Create(glow.Model);
         var coupling = (Flows.Bijectors.GlowStep)model.Levels[0].Steps[1];
-        Assert.Equal(0.01f, ((Flows.Bijectors.AffineCoupling)coupling.Coupling).ScaleFloor);
+        Assert.Equal(0.01f, ((Flows.Bijectors.SigmoidAffineTransform)((Flows.Bijectors.Coupling)coupling.Coupling).Transform).ScaleFloor);
 
         var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
             new TrainSettings { Model = "realnvp", Data = "tiny", ScaleFloor = 0.01, Given = ["--scale-floor"] }, Images()));

@@ -9,6 +9,9 @@ namespace Flows.Bijectors;
 /// </summary>
 internal interface IRecomputeFromOutput
 {
+    /// <summary>False when this instance cannot (a coupling whose split is a mask, not a partition).</summary>
+    public bool CanRecomputeFromOutput { get; }
+
     /// <summary>
     /// x = f⁻¹(<paramref name="z"/>) as a new leaf (requiring a gradient when <paramref name="inputRequiresGrad"/>),
     /// and Forward(leaf) recorded from it: the same graph and values as calling Forward on that leaf.

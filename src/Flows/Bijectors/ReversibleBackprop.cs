@@ -194,7 +194,7 @@ public static class ReversibleBackprop
                 bool needInputGrad = k > 0 || _input.RequiresGrad;
                 Variable leaf, zLocal, logDetLocal;
                 Tensor x;
-                if (k > 0 && part is IRecomputeFromOutput shared)
+                if (k > 0 && part is IRecomputeFromOutput { CanRecomputeFromOutput: true } shared)
                 {
                     // Rebuild the input and record the forward with one evaluation of the shared work.
                     (leaf, zLocal, logDetLocal) = shared.RecomputeFromOutput(z, needInputGrad);

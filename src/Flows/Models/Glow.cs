@@ -72,8 +72,8 @@ public static class Glow
             _ => ChannelPermutation.Shuffle(channels, rng),
         };
         Bijector coupling = config.Coupling == GlowCouplingKind.Affine
-            ? new AffineCoupling(channels, config.Hidden, rng, config.ScaleFloor)
-            : new AdditiveCoupling(channels, config.Hidden, rng);
+            ? Couplings.GlowAffine(channels, config.Hidden, rng, config.ScaleFloor)
+            : Couplings.GlowAdditive(channels, config.Hidden, rng);
         return new GlowStep(new ActNorm(channels), mixing, coupling);
     }
 

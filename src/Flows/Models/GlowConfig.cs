@@ -22,7 +22,7 @@ public sealed record GlowConfig
     public GlowMixing Mixing { get; init; } = GlowMixing.Lu;
 
     /// <summary>
-    /// Added to the affine coupling's sigmoid scale (see <see cref="Bijectors.AffineCoupling"/>): 0 is Glow's
+    /// Added to the affine coupling's sigmoid scale (see <see cref="Bijectors.SigmoidAffineTransform"/>): 0 is Glow's
     /// scale; 1e-3 (nflows') keeps every scale ≥ 1e-3, so the inverse cannot blow up.
     /// </summary>
     public float ScaleFloor { get; init; }

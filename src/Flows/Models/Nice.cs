@@ -30,7 +30,7 @@ public static class Nice
         var steps = new List<Bijector> { new Flatten(dataShape) };
         for (int i = 0; i < couplings; i++)
         {
-            steps.Add(new MaskedAdditiveCoupling(d, i % 2, hiddenFeatures, hiddenLayers, rng));
+            steps.Add(Couplings.NiceVector(d, i % 2, hiddenFeatures, hiddenLayers, rng));
         }
 
         steps.Add(new DiagonalScaling(d));

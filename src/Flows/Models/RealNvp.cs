@@ -71,7 +71,7 @@ public static class RealNvp
 
     private static void AddCoupling(List<Bijector> steps, int[] shape, CouplingMask mask, int parity, int hidden, int blocks, bool batchNorm, ResNetNormalization normalization, Rng rng)
     {
-        steps.Add(new MaskedAffineCoupling(shape, mask, parity, hidden, blocks, rng, normalization));
+        steps.Add(Couplings.RealNvpImage(shape, mask, parity, hidden, blocks, rng, normalization));
         if (batchNorm)
         {
             steps.Add(new BatchNormBijector(shape));

@@ -20,7 +20,7 @@ public static class VectorFlows
         var steps = new List<Bijector>();
         for (int i = 0; i < couplings; i++)
         {
-            steps.Add(new VectorAffineCoupling(dimensions, i % 2, hiddenFeatures, hiddenLayers, rng));
+            steps.Add(Couplings.RealNvpVector(dimensions, i % 2, hiddenFeatures, hiddenLayers, rng));
             if (batchNorm)
             {
                 steps.Add(new BatchNormBijector([dimensions]));
@@ -43,7 +43,7 @@ public static class VectorFlows
         {
             list.Add(new VectorActNorm(dimensions));
             list.Add(new LuLinear(dimensions, rng));
-            list.Add(new VectorAffineCoupling(dimensions, 0, hiddenFeatures, hiddenLayers, rng));
+            list.Add(Couplings.RealNvpVector(dimensions, 0, hiddenFeatures, hiddenLayers, rng));
         }
 
         return new SingleScaleFlow([dimensions], new Chain([.. list]), new StandardNormal(dimensions));

@@ -12,7 +12,7 @@ namespace Flows.NN;
 /// their size (a fan-in-scaled init would give conv1 on 2 channels a std of 0.14).
 /// Layers (see <see cref="Layers"/>): conv1, actnorm1, conv2, actnorm2, zeroconv.
 /// </summary>
-public sealed class GlowCouplingNetwork : Module
+public sealed class GlowCouplingNetwork : Network
 {
     public GlowCouplingNetwork(int inChannels, int outChannels, int hidden, Rng rng)
     {
@@ -58,7 +58,7 @@ public sealed class GlowCouplingNetwork : Module
         rng.FillNormal(weight.Span, 0f, std);
     }
 
-    public Variable Forward(Variable x)
+    public override Variable Forward(Variable x)
     {
         var h = ActNorm1.Forward(Conv1.Forward(x), relu: true);
         h = ActNorm2.Forward(Conv2.Forward(h), relu: true);

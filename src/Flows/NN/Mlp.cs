@@ -8,7 +8,7 @@ namespace Flows.NN;
 /// then ReLU, Linear(width → out). The last layer may start at zero so that a coupling that uses it starts as
 /// the identity (NICE, RealNVP). Children: "layer0" … "layer{depth}".
 /// </summary>
-public sealed class Mlp : Module
+public sealed class Mlp : Network
 {
     private readonly Linear[] _layers;
 
@@ -43,7 +43,7 @@ public sealed class Mlp : Module
     /// <summary>The linear layers, input first.</summary>
     public IReadOnlyList<Linear> Layers => _layers;
 
-    public Variable Forward(Variable x)
+    public override Variable Forward(Variable x)
     {
         var h = _layers[0].Forward(x);
         for (int i = 1; i < _layers.Length; i++)

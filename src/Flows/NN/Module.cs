@@ -40,7 +40,7 @@ public abstract class Module
         {
             foreach (var (name, value) in child.NamedParameters())
             {
-                yield return ($"{prefix}.{name}", value);
+                yield return (prefix.Length == 0 ? name : $"{prefix}.{name}", value);
             }
         }
     }
@@ -57,7 +57,7 @@ public abstract class Module
         {
             foreach (var (name, value) in child.NamedBuffers())
             {
-                yield return ($"{prefix}.{name}", value);
+                yield return (prefix.Length == 0 ? name : $"{prefix}.{name}", value);
             }
         }
     }
@@ -108,6 +108,29 @@ public abstract class Module
     {
         ArgumentNullException.ThrowIfNull(module);
         _children.Add((CheckName(name), module));
+        module.Training = _training;
+        return module;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="module"/> as a child whose parameters and buffers keep their own names, without a
+    /// prefix (a coupling's network layers are "conv1", "zeroconv", … directly under the coupling). Its names must
+    /// not collide with this module's.
+    /// </summary>
+    protected T AddInlineModule<T>(T module)
+        where T : Module
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var mine = NamedParameters().Select(p => p.Name).Concat(NamedBuffers().Select(b => b.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (string name in module.NamedParameters().Select(p => p.Name).Concat(module.NamedBuffers().Select(b => b.Name)))
+        {
+            if (!mine.Add(name))
+            {
+                throw new ArgumentException($"'{name}' of the inlined {module.GetType().Name} is already a name of this {GetType().Name}.", nameof(module));
+            }
+        }
+
+        _children.Add((string.Empty, module));
         module.Training = _training;
         return module;
     }

@@ -10,7 +10,7 @@ namespace Flows.NN;
 /// plain and may start at zero so that a coupling using this network starts as the identity.
 /// Children: "input", "block0" … "block{blocks−1}", "outputNorm" (batch normalisation only), "output".
 /// </summary>
-public sealed class ResNet : Module
+public sealed class ResNet : Network
 {
     private readonly Func<Variable, Variable> _input;
     private readonly ResidualBlock[] _blocks;
@@ -49,7 +49,7 @@ public sealed class ResNet : Module
 
     public ResNetNormalization Normalization { get; }
 
-    public Variable Forward(Variable x)
+    public override Variable Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Shape.Length != 4 || x.Shape[1] != InChannels)

@@ -90,7 +90,7 @@ public sealed class GlowBijectorTests
     public void Affine_coupling_inverse_for_values_only_equals_the_recorded_inverse(int channels, float floor)
     {
         var rng = new Rng(21);
-        var b = new AffineCoupling(channels, 8, rng, floor);
+        var b = Couplings.GlowAffine(channels, 8, rng, floor);
         Randomize(b, rng);
         var z = BijectorContract.RandomInput(new Rng(22), 3, channels, 5, 6);
         var (xRecorded, logDetRecorded) = b.Inverse(Variable.Constant(z));
@@ -162,7 +162,7 @@ public sealed class GlowBijectorTests
     public void Affine_coupling_satisfies_the_contract()
     {
         var rng = new Rng(18);
-        var b = new AffineCoupling(4, 8, rng);
+        var b = Couplings.GlowAffine(4, 8, rng);
         Randomize(b, rng);
         // The inverse multiplies by 1/sigmoid(s + 2) = 1 + e^−(s+2), which leaves float range once s < −87
         // (as the exact map does), so the large-|z| inverse part is replaced by a forward-only check.
@@ -179,14 +179,14 @@ public sealed class GlowBijectorTests
     public void Affine_coupling_with_a_scale_floor_satisfies_the_contract_and_keeps_every_scale_above_the_floor()
     {
         var rng = new Rng(18);
-        var b = new AffineCoupling(4, 8, rng, scaleFloor: 0.05f);
+        var b = Couplings.GlowAffine(4, 8, rng, scaleFloor: 0.05f);
         Randomize(b, rng);
         BijectorContract.Check(b, Input(19), largeScale: 0);
         AssertForwardFiniteAtLargeInput(b, Input(19));
 
         // A network output far below Glow's underflow point (s < −87): the scale stays at the floor, so the
         // log-det is 2·H·W·ln(floor + ~0) per sample and the inverse gives x back.
-        var bias = b.Network.Layers.Single(l => l.Name == "zeroconv").Layer.NamedParameters().Single(p => p.Name == "bias").Value.Value.Span;
+        var bias = ((GlowCouplingNetwork)b.Network).Layers.Single(l => l.Name == "zeroconv").Layer.NamedParameters().Single(p => p.Name == "bias").Value.Value.Span;
         for (int c = 1; c < bias.Length; c += 2)
         {
             bias[c] = -200f;
@@ -203,7 +203,7 @@ public sealed class GlowBijectorTests
         }
 
         // Glow's scale (no floor) underflows at the same output, and its inverse is lost.
-        var glow = new AffineCoupling(4, b.Network);
+        var glow = (Coupling)Couplings.GlowAffine(4, (GlowCouplingNetwork)b.Network, 0);
         var zGlow = glow.Forward(Variable.Constant(x)).Z;
         Assert.Contains(glow.Inverse(zGlow).X.Value.ToArray(), v => !float.IsFinite(v) || MathF.Abs(v) > 1e3f);
     }
@@ -212,7 +212,7 @@ public sealed class GlowBijectorTests
     public void Additive_coupling_satisfies_the_contract()
     {
         var rng = new Rng(21);
-        var b = new AdditiveCoupling(4, 8, rng);
+        var b = Couplings.GlowAdditive(4, 8, rng);
         Randomize(b, rng);
         BijectorContract.Check(b, Input(22));
     }
@@ -249,7 +249,7 @@ public sealed class GlowBijectorTests
     public void Glow_step_satisfies_the_contract()
     {
         var rng = new Rng(24);
-        var step = new GlowStep(new ActNorm(4), new LuInvertibleConv1x1(4, rng), new AffineCoupling(4, 8, rng));
+        var step = new GlowStep(new ActNorm(4), new LuInvertibleConv1x1(4, rng), Couplings.GlowAffine(4, 8, rng));
         Randomize(step, rng);
         BijectorContract.Check(step, Input(25), largeScale: 0);
         AssertForwardFiniteAtLargeInput(step, Input(25));

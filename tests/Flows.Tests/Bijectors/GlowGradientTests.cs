@@ -56,7 +56,7 @@ public sealed class GlowGradientTests
     public void Affine_coupling_parameter_gradients()
     {
         var rng = new Rng(8);
-        var coupling = new AffineCoupling(4, 3, rng);
+        var coupling = Couplings.GlowAffine(4, 3, rng);
         GlowBijectorTests.Randomize(coupling, rng, 0.4f);
         coupling.Training = false;
         var x = Variable.Constant(Input(9));

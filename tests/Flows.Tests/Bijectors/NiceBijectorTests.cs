@@ -13,7 +13,7 @@ public sealed class NiceBijectorTests
     public void Additive_coupling_satisfies_the_contract_and_is_volume_preserving(int parity)
     {
         var rng = new Rng(11);
-        var coupling = new MaskedAdditiveCoupling(5, parity, 8, 2, rng);
+        var coupling = Couplings.NiceVector(5, parity, 8, 2, rng);
         TwoDTraining.Randomize(coupling, rng);
         var x = BijectorContract.RandomInput(rng, 3, 5);
         BijectorContract.Check(coupling, x);
@@ -42,7 +42,7 @@ public sealed class NiceBijectorTests
     public void Additive_coupling_shift_depends_only_on_the_kept_features()
     {
         var rng = new Rng(12);
-        var coupling = new MaskedAdditiveCoupling(4, 0, 8, 2, rng);
+        var coupling = Couplings.NiceVector(4, 0, 8, 2, rng);
         TwoDTraining.Randomize(coupling, rng);
         var x = BijectorContract.RandomInput(rng, 1, 4);
         var (z1, _) = coupling.Forward(Variable.Constant(x.Clone()));

@@ -16,7 +16,7 @@ public sealed class RealNvpBijectorTests
     public void Masked_affine_coupling_satisfies_the_contract_and_keeps_the_masked_part(CouplingMask mask, int parity)
     {
         var rng = new Rng(51);
-        var coupling = new MaskedAffineCoupling([2, 4, 3], mask, parity, 6, 1, rng);
+        var coupling = Couplings.RealNvpImage([2, 4, 3], mask, parity, 6, 1, rng);
         TwoDTraining.Randomize(coupling, rng, 0.3f);
         var x = BijectorContract.RandomInput(rng, 2, 2, 4, 3);
         BijectorContract.Check(coupling, x);
@@ -56,8 +56,8 @@ public sealed class RealNvpBijectorTests
         var rng = new Rng(52);
         foreach (var mask in new[] { CouplingMask.Checkerboard, CouplingMask.ChannelWise })
         {
-            var even = new MaskedAffineCoupling([4, 3, 3], mask, 0, 4, 0, rng).KeptMask;
-            var odd = new MaskedAffineCoupling([4, 3, 3], mask, 1, 4, 0, rng).KeptMask;
+            var even = new BinaryMask([4, 3, 3], mask, 0).KeptMask;
+            var odd = new BinaryMask([4, 3, 3], mask, 1).KeptMask;
             for (int i = 0; i < even.Length; i++)
             {
                 Assert.Equal(1f, even.Span[i] + odd.Span[i]);
@@ -69,10 +69,10 @@ public sealed class RealNvpBijectorTests
     public void Log_scale_is_bounded_by_the_learned_per_channel_scale()
     {
         var rng = new Rng(53);
-        var coupling = new MaskedAffineCoupling([2, 2, 2], CouplingMask.Checkerboard, 0, 4, 1, rng);
+        var coupling = Couplings.RealNvpImage([2, 2, 2], CouplingMask.Checkerboard, 0, 4, 1, rng);
         TwoDTraining.Randomize(coupling, rng, 2f);
-        coupling.Scale.Value.Span[0] = 0.1f;
-        coupling.Scale.Value.Span[1] = -0.2f;
+        ((TanhAffineTransform)coupling.Transform).Scale.Value.Span[0] = 0.1f;
+        ((TanhAffineTransform)coupling.Transform).Scale.Value.Span[1] = -0.2f;
         var x = BijectorContract.RandomInput(rng, 8, 2, 2, 2);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, 30f, x.Span);
         var (_, logDet) = coupling.Forward(Variable.Constant(x));
@@ -88,7 +88,7 @@ public sealed class RealNvpBijectorTests
     public void Coupling_with_other_conditioner_normalisations_satisfies_the_contract_in_eval_mode(ResNetNormalization normalization)
     {
         var rng = new Rng(54);
-        var coupling = new MaskedAffineCoupling([2, 2, 3], CouplingMask.Checkerboard, 1, 5, 1, rng, normalization);
+        var coupling = Couplings.RealNvpImage([2, 2, 3], CouplingMask.Checkerboard, 1, 5, 1, rng, normalization);
         TwoDTraining.Randomize(coupling, rng, 0.3f);
         TwoDTraining.RandomizeRunningStatistics(coupling, rng);
         coupling.Training = false;
@@ -100,7 +100,7 @@ public sealed class RealNvpBijectorTests
     {
         var rng = new Rng(55);
         var bn = new BatchNormBijector([2, 2, 2]);
-        var chain = new Chain(new MaskedAffineCoupling([2, 2, 2], CouplingMask.Checkerboard, 0, 4, 1, rng), bn, new MaskedAffineCoupling([2, 2, 2], CouplingMask.Checkerboard, 1, 4, 1, rng));
+        var chain = new Chain(Couplings.RealNvpImage([2, 2, 2], CouplingMask.Checkerboard, 0, 4, 1, rng), bn, Couplings.RealNvpImage([2, 2, 2], CouplingMask.Checkerboard, 1, 4, 1, rng));
         TwoDTraining.Randomize(chain, rng);
         rng.FillNormal(bn.RunningMean.Span);
         rng.FillUniform(bn.RunningVar.Span, 0.3f, 2f);

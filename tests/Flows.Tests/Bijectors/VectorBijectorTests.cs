@@ -14,7 +14,7 @@ public sealed class VectorBijectorTests
     public void Affine_coupling_satisfies_the_contract(int parity, int d)
     {
         var rng = new Rng(21);
-        var coupling = new VectorAffineCoupling(d, parity, 8, 2, rng);
+        var coupling = Couplings.RealNvpVector(d, parity, 8, 2, rng);
         TwoDTraining.Randomize(coupling, rng, 0.5f);
         var x = BijectorContract.RandomInput(rng, 3, d);
         BijectorContract.Check(coupling, x);
@@ -27,9 +27,9 @@ public sealed class VectorBijectorTests
     public void Affine_coupling_log_scale_is_bounded_by_the_learned_scale()
     {
         var rng = new Rng(22);
-        var coupling = new VectorAffineCoupling(4, 0, 8, 2, rng);
+        var coupling = Couplings.RealNvpVector(4, 0, 8, 2, rng);
         TwoDTraining.Randomize(coupling, rng, 3f);
-        coupling.Scale.Value.Span.Fill(0.25f);
+        ((TanhAffineTransform)coupling.Transform).Scale.Value.Span.Fill(0.25f);
         var x = BijectorContract.RandomInput(rng, 16, 4);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, 100f, x.Span);
         var (_, logDet) = coupling.Forward(Variable.Constant(x));

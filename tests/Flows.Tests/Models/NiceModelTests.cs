@@ -90,7 +90,7 @@ public sealed class NiceModelTests
         Assert.Equal((4 * perCoupling) + 784, model.ParameterCount());
         for (int i = 1; i <= 4; i++)
         {
-            Assert.Equal((i - 1) % 2, ((MaskedAdditiveCoupling)chain.Steps[i]).Parity);
+            Assert.Equal((i - 1) % 2, ((ParityColumns)((Coupling)chain.Steps[i]).Split).Parity);
         }
     }
 

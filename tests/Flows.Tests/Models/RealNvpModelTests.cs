@@ -35,9 +35,9 @@ public sealed class RealNvpModelTests
             Assert.Equal(7, steps.Count);
             for (int i = 0; i < 3; i++)
             {
-                var checkerboard = Assert.IsType<MaskedAffineCoupling>(steps[i]);
+                var checkerboard = Assert.IsType<BinaryMask>(Assert.IsType<Coupling>(steps[i]).Split);
                 Assert.Equal((CouplingMask.Checkerboard, i % 2), (checkerboard.Mask, checkerboard.Parity));
-                var channel = Assert.IsType<MaskedAffineCoupling>(steps[i + 4]);
+                var channel = Assert.IsType<BinaryMask>(Assert.IsType<Coupling>(steps[i + 4]).Split);
                 Assert.Equal((CouplingMask.ChannelWise, i % 2), (channel.Mask, channel.Parity));
             }
 
@@ -47,7 +47,7 @@ public sealed class RealNvpModelTests
 
         var final = model.Levels[2].Steps;
         Assert.Equal(4, final.Count);
-        Assert.All(final, s => Assert.Equal(CouplingMask.Checkerboard, Assert.IsType<MaskedAffineCoupling>(s).Mask));
+        Assert.All(final, s => Assert.Equal(CouplingMask.Checkerboard, ((BinaryMask)Assert.IsType<Coupling>(s).Split).Mask));
         Assert.Equal([[2, 14, 14], [4, 7, 7], [4, 7, 7]], model.LatentShapes);
     }
 

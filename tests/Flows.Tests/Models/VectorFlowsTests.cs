@@ -93,7 +93,7 @@ public sealed class VectorFlowsTests
         {
             Assert.IsType<VectorActNorm>(steps[3 * i]);
             Assert.IsType<LuLinear>(steps[(3 * i) + 1]);
-            Assert.IsType<VectorAffineCoupling>(steps[(3 * i) + 2]);
+            Assert.IsType<Coupling>(steps[(3 * i) + 2]);
         }
     }
 }

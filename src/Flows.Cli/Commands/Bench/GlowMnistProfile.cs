@@ -4,6 +4,7 @@ using Flows.Autodiff;
 using Flows.Bijectors;
 using Flows.Kernels;
 using Flows.Models;
+using Flows.NN;
 using Flows.Tensors;
 
 namespace Flows.Cli.Commands.Bench;
@@ -37,9 +38,8 @@ internal static class GlowMnistProfile
                 Time(output, $"{prefix}.actnorm", x, v => step.ActNorm.Forward(v).Z);
                 Time(output, $"{prefix}.invconv", x, v => step.Mixing.Forward(v).Z);
                 Time(output, $"{prefix}.coupling", x, v => step.Coupling.Forward(v).Z);
-                if (step.Coupling is AffineCoupling coupling)
+                if (step.Coupling is Coupling { Network: GlowCouplingNetwork net })
                 {
-                    var net = coupling.Network;
                     int[] half = [batch, shape[0] / 2, shape[1], shape[2]];
                     int[] hidden = [batch, net.Conv1.Weight.Shape[0], shape[1], shape[2]];
                     Time(output, $"{prefix}.coupling.conv1", half, net.Conv1.Forward);

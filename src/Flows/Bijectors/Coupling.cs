@@ -1,0 +1,115 @@
+using Flows.Autodiff;
+using Flows.NN;
+
+namespace Flows.Bijectors;
+
+/// <summary>
+/// A coupling layer (NICE, Dinh et al. 2015; RealNVP, Dinh et al. 2017; Glow, Kingma and Dhariwal 2018): a
+/// <see cref="CouplingSplit"/> keeps part of x, a <see cref="Network"/> conditions on that part, and an
+/// element-wise <see cref="CouplingTransform"/> changes the rest with the network's output:
+/// forward z = Join(x, x_kept, g(x_transformed; θ(NN(x_kept)))); inverse x = Join(z, z_kept, g⁻¹(z_transformed; θ(NN(z_kept))))
+/// (the kept part is the same on both sides); log-det = Σ over the transformed positions of g's log-scale
+/// (0 for an additive g). <see cref="Couplings"/> builds the couplings of the three papers.
+/// </summary>
+public sealed class Coupling : Bijector, IRecomputeFromOutput
+{
+    /// <param name="split">Which part is kept and which transformed.</param>
+    /// <param name="network">The conditioner: kept part → the transform's parameters.</param>
+    /// <param name="transform">The element-wise map.</param>
+    /// <param name="networkName">The network's name in parameter paths; null puts its layers directly under the coupling (Glow's "conv1", …, "zeroconv").</param>
+    public Coupling(CouplingSplit split, Network network, CouplingTransform transform, string? networkName = "net")
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(transform);
+        Split = split;
+        // The transform's parameters first, then the network's: the order checkpoints and optimizers have always seen.
+        Transform = AddInlineModule(transform);
+        Network = networkName is null ? AddInlineModule(network) : AddModule(networkName, network);
+    }
+
+    public CouplingSplit Split { get; }
+
+    public Network Network { get; }
+
+    public CouplingTransform Transform { get; }
+
+    public override (Variable Z, Variable LogDet) Forward(Variable x)
+    {
+        Split.Check(x, nameof(x));
+        var kept = Split.Kept(x);
+        var (shift, logScale) = Transform.Parameters(Network.Forward(kept));
+        var transformed = Split.Transformed(x);
+        var y = Split.IsPartition ? Transform.Forward(transformed, shift, logScale) : Transform.ForwardChange(transformed, shift, logScale);
+        return (Split.Join(x, kept, y), LogDet(logScale, x.Shape[0]));
+    }
+
+    public override (Variable X, Variable LogDet) Inverse(Variable z)
+    {
+        Split.Check(z, nameof(z));
+        if (Autograd.ValuesOnly && Split is ChannelHalves && Transform is SigmoidAffineTransform affine)
+        {
+            return InverseValues(z, affine.ScaleFloor);
+        }
+
+        var kept = Split.Kept(z);
+        var (shift, logScale) = Transform.Parameters(Network.Forward(kept));
+        var transformed = Split.Transformed(z);
+        var y = Split.IsPartition ? Transform.Inverse(transformed, shift, logScale) : Transform.InverseChange(transformed, shift, logScale);
+        var logDet = LogDet(logScale, z.Shape[0]);
+        return (Split.Join(z, kept, y), logScale is null ? logDet : Ops.Neg(logDet));
+    }
+
+    private Variable LogDet(Variable? logScale, int n)
+        => logScale is null ? Variable.Constant(Tensor.Zeros(n)) : Split.SumTransformed(logScale);
+
+    bool IRecomputeFromOutput.CanRecomputeFromOutput => Split.IsPartition;
+
+    (Variable Input, Variable Z, Variable LogDet) IRecomputeFromOutput.RecomputeFromOutput(Tensor z, bool inputRequiresGrad)
+    {
+        // The kept part is the same in x and z, so one evaluation of the network serves both the inverse (which
+        // rebuilds the transformed part of x) and the recorded forward from the rebuilt x.
+        if (!Split.IsPartition)
+        {
+            throw new NotSupportedException($"A coupling with a {Split.GetType().Name} cannot rebuild its input part by part.");
+        }
+
+        ArgumentNullException.ThrowIfNull(z);
+        var leaf = new Variable(z.Clone(), inputRequiresGrad);
+        Split.Check(leaf, nameof(z));
+        var kept = Split.Kept(leaf);
+        var (shift, logScale) = Transform.Parameters(Network.Forward(kept));
+        using (Autograd.NoGrad())
+        {
+            // The inverse's own ops on the values: the rebuilt x has the bits Inverse would give.
+            var y = Split.Transformed(Variable.Constant(z));
+            var x = Transform.Inverse(y, Variable.Constant(shift.Value), logScale is null ? null : Variable.Constant(logScale.Value));
+            Split.WriteTransformed(leaf.Value, x.Value);
+            x.Value.Release();
+            y.Value.Release();
+        }
+
+        var recorded = Transform.Forward(Split.Transformed(leaf), shift, logScale);
+        return (leaf, Split.Join(leaf, kept, recorded), LogDet(logScale, z.Shape[0]));
+    }
+
+    /// <summary>
+    /// Glow's affine inverse when nothing will be differentiated (sampling, decoding): the network's output goes
+    /// through one kernel (<see cref="CouplingRecompute.InvertAffine"/>) instead of eleven recorded ops — the same
+    /// float operations on each element, so x has the same bits. The result is an op node over z and the
+    /// network's output, so releasing the caller's graph releases the network's intermediates too.
+    /// </summary>
+    private (Variable X, Variable LogDet) InverseValues(Variable z, float scaleFloor)
+    {
+        var h = Network.Forward(Split.Kept(z));
+        var x = Tensor.Uninitialized(z.Shape);
+        var logDet = Tensor.Uninitialized(z.Shape[0]);
+        CouplingRecompute.InvertAffine(z.Value, h.Value, x, logDet, scaleFloor);
+        if (!Autograd.IsEnabled)
+        {
+            h.Value.Release(); // an unrecorded intermediate nobody else holds
+        }
+
+        return (Ops.ValuesOnlyNode(x, z, h), Ops.ValuesOnlyNode(logDet, z, h));
+    }
+}

@@ -1,0 +1,44 @@
+using Flows.Autodiff;
+
+namespace Flows.Bijectors;
+
+/// <summary>
+/// Glow's affine map (Kingma and Dhariwal 2018, §3.3): from the network output h, shift t = h[even channels] and
+/// s = h[odd channels]; scale = sigmoid(s + 2) + floor. y = (x + t)·scale, x = y/scale − t, log-scale = ln scale,
+/// evaluated as log-sigmoid(s + 2) (stable for large |s|), with a floor as ln(exp(log-sigmoid(s + 2)) + floor).
+/// floor = 0 is Glow's; a small floor (nflows uses 1e-3) keeps the scale from underflowing so the inverse stays
+/// well conditioned: |ln scale| ≤ −ln floor.
+/// </summary>
+public sealed class SigmoidAffineTransform : CouplingTransform
+{
+    public SigmoidAffineTransform(float scaleFloor = 0)
+    {
+        if (!(scaleFloor >= 0 && scaleFloor < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scaleFloor), scaleFloor, "The scale floor must be in [0, 1).");
+        }
+
+        ScaleFloor = scaleFloor;
+    }
+
+    /// <summary>The constant added to the sigmoid scale (0: Glow's scale, which can underflow).</summary>
+    public float ScaleFloor { get; }
+
+    public override int OutputsPerElement => 2;
+
+    public override (Variable Shift, Variable? LogScale) Parameters(Variable h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        int half = h.Shape[1] / 2;
+        var shift = Ops.Slice(h, 1, 0, half, 2);
+        var s = Ops.Slice(h, 1, 1, half, 2);
+        var logScale = Ops.LogSigmoid(Ops.AddScalar(s, 2f));
+        return (shift, ScaleFloor == 0 ? logScale : Ops.Log(Ops.AddScalar(Ops.Exp(logScale), ScaleFloor)));
+    }
+
+    public override Variable Forward(Variable x, Variable shift, Variable? logScale)
+        => Ops.Mul(Ops.Add(x, shift), Ops.Exp(logScale!));
+
+    public override Variable Inverse(Variable y, Variable shift, Variable? logScale)
+        => Ops.Sub(Ops.Mul(y, Ops.Exp(Ops.Neg(logScale!))), shift);
+}

@@ -4,43 +4,38 @@ using Flows.NN;
 namespace Flows.Bijectors;
 
 /// <summary>
-/// Activation normalisation (Glow, Kingma and Dhariwal 2018, §3.1), per channel of [N, C, …]:
-/// forward z = (x + loc)·exp(logs), inverse x = z·exp(−logs) − loc,
+/// Activation normalisation (Glow, Kingma and Dhariwal 2018, §3.1) as a bijector, per channel of [N, C, …]
+/// (images [N, C, H, W] and vectors [N, D] alike): forward z = (x + loc)·exp(logs), inverse x = z·exp(−logs) − loc,
 /// log-det = S·Σ_c logs_c with S the number of positions per channel (H·W for images, 1 for vectors).
-/// Data-dependent initialisation on the first forward in training mode (see <see cref="ActNormLayer"/>);
-/// the "initialized" buffer keeps a loaded checkpoint from being re-initialised.
-/// Parameters: loc [C], logs [C].
+/// The normalisation itself is <see cref="ActNormLayer"/> (the one the coupling networks use), with its
+/// data-dependent initialisation on the first forward in training mode and its "initialized" buffer; this type
+/// adds the inverse and the log-det. Parameters: loc [C], logs [C].
 /// </summary>
 public sealed class ActNorm : Bijector
 {
-    private readonly Tensor _initialized;
+    private readonly ActNormLayer _layer;
 
     public ActNorm(int channels)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
-        Channels = channels;
-        Loc = AddParameter("loc", Tensor.Zeros(channels));
-        LogScale = AddParameter("logs", Tensor.Zeros(channels));
-        _initialized = AddBuffer("initialized", Tensor.Zeros(1));
+        _layer = AddInlineModule(new ActNormLayer(channels));
     }
 
-    public int Channels { get; }
+    public int Channels => _layer.Channels;
 
-    public Variable Loc { get; }
+    public Variable Loc => _layer.Loc;
 
-    public Variable LogScale { get; }
+    public Variable LogScale => _layer.LogScale;
 
     /// <summary>Whether the data-dependent initialisation has happened (or parameters were loaded).</summary>
     public bool IsInitialized
     {
-        get => _initialized.Span[0] != 0f;
-        set => _initialized.Span[0] = value ? 1f : 0f;
+        get => _layer.IsInitialized;
+        set => _layer.IsInitialized = value;
     }
 
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
-        ActNormLayer.InitializeIfNeeded(x, Loc, LogScale, _initialized, Training);
-        var z = ActNormLayer.Affine(x, Loc, LogScale);
+        var z = _layer.Forward(x);
         return (z, LogDet(x, 1f));
     }
 

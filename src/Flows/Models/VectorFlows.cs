@@ -41,7 +41,7 @@ public static class VectorFlows
         var list = new List<Bijector>();
         for (int i = 0; i < steps; i++)
         {
-            list.Add(new VectorActNorm(dimensions));
+            list.Add(new ActNorm(dimensions));
             list.Add(new LuLinear(dimensions, rng));
             list.Add(Couplings.RealNvpVector(dimensions, 0, hiddenFeatures, hiddenLayers, rng));
         }

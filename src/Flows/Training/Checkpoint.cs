@@ -224,12 +224,13 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         string path = Path.Combine(folder, ModelFile);
-        var tensors = ReadTensors(path);
+        var tensors = new Dictionary<string, Tensor>(ReadTensors(path), StringComparer.Ordinal);
         if (FirstNonFinite(tensors.Select(t => (t.Key, t.Value))) is { } bad)
         {
             throw new InvalidDataException($"{path}: {bad}; a checkpoint holds finite values only, so this file is damaged.");
         }
 
+        UpgradeVectorActNorm(tensors, ModelTensors(model).Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in ModelTensors(model))
         {
@@ -252,6 +253,33 @@ public static class Checkpoint
             if (!expected.Contains(name))
             {
                 throw new InvalidDataException($"{path} holds '{name}', which the configuration's model does not have.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints written before 7 Dec hold the vector ActNorm as z = x·exp(logScale) + bias ("logScale", "bias");
+    /// ActNorm is now one type for images and vectors, z = (x + loc)·exp(logs): the same map with logs = logScale
+    /// and loc = bias·exp(−logScale). Their optimizer state is not converted (resume such a run from scratch).
+    /// </summary>
+    private static void UpgradeVectorActNorm(Dictionary<string, Tensor> tensors, HashSet<string> wanted)
+    {
+        foreach (string loc in wanted.Where(n => n.EndsWith(".loc", StringComparison.Ordinal) && !tensors.ContainsKey(n)).ToArray())
+        {
+            string prefix = loc[..^".loc".Length];
+            if (tensors.TryGetValue(prefix + ".logScale", out var logScale) && tensors.TryGetValue(prefix + ".bias", out var bias)
+                && wanted.Contains(prefix + ".logs") && !wanted.Contains(prefix + ".logScale") && logScale.SameShape(bias))
+            {
+                var l = Tensor.Zeros(bias.Shape);
+                for (int i = 0; i < l.Length; i++)
+                {
+                    l.Span[i] = (float)(bias.Span[i] * Math.Exp(-logScale.Span[i]));
+                }
+
+                tensors.Remove(prefix + ".logScale");
+                tensors.Remove(prefix + ".bias");
+                tensors[loc] = l;
+                tensors[prefix + ".logs"] = logScale;
             }
         }
     }

@@ -129,19 +129,19 @@ public sealed class ReversibleBackpropTests
     [Fact]
     public void VectorChainWithDataDependentInitMatchesOrdinaryBackprop()
     {
-        // Two identical fresh models: VectorActNorm initialises on the first forward of each.
+        // Two identical fresh models: ActNorm initialises on the first forward of each.
         Bijector[] Build()
         {
             var rng = new Rng(31);
             var steps = new Bijector[]
             {
-                new VectorActNorm(6), new LuLinear(6, rng), Couplings.RealNvpVector(6, 0, 16, 1, rng),
-                new VectorActNorm(6), new LuLinear(6, rng), Couplings.RealNvpVector(6, 1, 16, 1, rng),
+                new ActNorm(6), new LuLinear(6, rng), Couplings.RealNvpVector(6, 0, 16, 1, rng),
+                new ActNorm(6), new LuLinear(6, rng), Couplings.RealNvpVector(6, 1, 16, 1, rng),
             };
             var noise = new Rng(32);
             foreach (var step in steps)
             {
-                if (step is not VectorActNorm)
+                if (step is not ActNorm)
                 {
                     Perturb(step, noise, 0.3f);
                 }
@@ -155,7 +155,7 @@ public sealed class ReversibleBackpropTests
         var reversibleSteps = Build();
         var plain = Run(plainSteps, x, inputNeedsGrad: true, reversible: false, useZ: true, useLogDet: true);
         var reversible = Run(reversibleSteps, x, inputNeedsGrad: true, reversible: true, useZ: true, useLogDet: true);
-        Assert.True(((VectorActNorm)reversibleSteps[0]).IsInitialized);
+        Assert.True(((ActNorm)reversibleSteps[0]).IsInitialized);
         var result = Diff(plain, reversible);
         Assert.True(result.MaxRelative < Tolerance, result.Report);
         Assert.Equal(0f, result.MaxValueDiff);

@@ -42,7 +42,7 @@ public sealed class VectorBijectorTests
     public void ActNorm_initialises_from_the_first_batch_then_satisfies_the_contract()
     {
         var rng = new Rng(23);
-        var actNorm = new VectorActNorm(3);
+        var actNorm = new ActNorm(3); // the one ActNorm, on vectors [N, D]
         var x = BijectorContract.RandomInput(rng, 200, 3);
         for (int s = 0; s < 200; s++)
         {

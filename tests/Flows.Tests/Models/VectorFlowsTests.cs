@@ -91,7 +91,7 @@ public sealed class VectorFlowsTests
         Assert.Equal(6, steps.Count);
         for (int i = 0; i < 2; i++)
         {
-            Assert.IsType<VectorActNorm>(steps[3 * i]);
+            Assert.IsType<ActNorm>(steps[3 * i]);
             Assert.IsType<LuLinear>(steps[(3 * i) + 1]);
             Assert.IsType<Coupling>(steps[(3 * i) + 2]);
         }

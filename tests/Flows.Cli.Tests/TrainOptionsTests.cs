@@ -36,8 +36,9 @@ public class TrainOptionsTests
         var glow = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 2, Hidden = 8, ScaleFloor = 0.01 }, Images());
         Assert.Equal(0.01, glow.Model.ScaleFloor);
         var model = (Flows.Models.MultiScaleFlow)ModelFactory.Create(glow.Model);
-        var coupling = (Flows.Bijectors.GlowStep)model.Levels[0].Steps[1];
-        Assert.Equal(0.01f, ((Flows.Bijectors.SigmoidAffineTransform)((Flows.Bijectors.Coupling)coupling.Coupling).Transform).ScaleFloor);
+        var step = (Flows.Bijectors.Chain)model.Levels[0].Steps[1];
+        Assert.Equal("coupling", step.Names[2]);
+        Assert.Equal(0.01f, ((Flows.Bijectors.SigmoidAffineTransform)((Flows.Bijectors.Coupling)step.Steps[2]).Transform).ScaleFloor);
 
         var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(
             new TrainSettings { Model = "realnvp", Data = "tiny", ScaleFloor = 0.01, Given = ["--scale-floor"] }, Images()));

@@ -4,23 +4,43 @@ namespace Flows.Bijectors;
 
 /// <summary>
 /// Composition f = f_n ∘ … ∘ f_1: Forward applies the bijectors in order and sums their log-dets;
-/// Inverse applies their inverses in reverse order. Children are named "0", "1", … .
+/// Inverse applies their inverses in reverse order. Children are named "0", "1", … unless named (Glow's step:
+/// "actnorm", "invconv", "coupling").
 /// </summary>
 public sealed class Chain : Bijector
 {
     private readonly Bijector[] _steps;
+    private readonly string[] _names;
 
     public Chain(params Bijector[] steps)
+        : this(Numbered(steps))
+    {
+    }
+
+    /// <param name="steps">The bijectors in forward order, each with its name in parameter paths.</param>
+    public Chain(IEnumerable<(string Name, Bijector Step)> steps)
     {
         ArgumentNullException.ThrowIfNull(steps);
-        _steps = (Bijector[])steps.Clone();
+        var list = steps.ToArray();
+        _steps = [.. list.Select(s => s.Step)];
+        _names = [.. list.Select(s => s.Name)];
         for (int i = 0; i < _steps.Length; i++)
         {
-            AddModule(i.ToString(System.Globalization.CultureInfo.InvariantCulture), _steps[i]);
+            ArgumentNullException.ThrowIfNull(_steps[i], nameof(steps));
+            AddModule(_names[i], _steps[i]);
         }
     }
 
     public IReadOnlyList<Bijector> Steps => _steps;
+
+    /// <summary>The steps' names in parameter paths, in forward order.</summary>
+    public IReadOnlyList<string> Names => _names;
+
+    private static IEnumerable<(string, Bijector)> Numbered(Bijector[] steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        return steps.Select((s, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), s));
+    }
 
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {

@@ -116,7 +116,7 @@ public static class ReversibleBackprop
     }
 
     /// <summary>
-    /// The steps with every <see cref="GlowStep"/> but the first opened into its parts, so that the backward can rebuild
+    /// The steps with every <see cref="Chain"/> (a Glow step) but the first opened into its parts, so that the backward can rebuild
     /// and recompute part by part (a coupling then shares its network evaluation between the two).
     /// </summary>
     private static Bijector[] Flatten(IReadOnlyList<Bijector> steps)
@@ -126,9 +126,9 @@ public static class ReversibleBackprop
         {
             // The first step stays whole: it is recomputed from the stored input, with no reconstruction at all.
             var step = steps[i];
-            if (i > 0 && step is GlowStep glowStep)
+            if (i > 0 && step is Chain chain)
             {
-                parts.AddRange(glowStep.Parts);
+                parts.AddRange(chain.Steps);
             }
             else
             {

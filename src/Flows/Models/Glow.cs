@@ -7,7 +7,7 @@ namespace Flows.Models;
 
 /// <summary>
 /// Builds Glow (Kingma and Dhariwal 2018) as a <see cref="MultiScaleFlow"/>: per level, squeeze →
-/// K × <see cref="GlowStep"/> (ActNorm → 1×1 convolution → coupling) → split with a learned
+/// K × <see cref="Step"/> (a <see cref="Chain"/>: ActNorm → 1×1 convolution → coupling) → split with a learned
 /// <see cref="SplitPrior"/> (all but the last level). Parameter names: level{i}.step{k}.actnorm.loc,
 /// …invconv.weight (plain) or …invconv.lower/upper/logs (LU), …coupling.conv1.weight, …,
 /// level{i}.prior.weight/bias/scale, top.* for a learned or class-conditional top prior.
@@ -60,8 +60,12 @@ public static class Glow
         return new MultiScaleFlow([.. config.DataShape], levels, top) { MemoryEfficientBackprop = config.MemoryEfficientBackprop };
     }
 
-    /// <summary>One step on <paramref name="channels"/> channels: ActNorm → mixing → coupling.</summary>
-    public static GlowStep Step(int channels, GlowConfig config, Rng rng)
+    /// <summary>
+    /// One step of flow (Kingma and Dhariwal 2018, §3) on <paramref name="channels"/> channels, a <see cref="Chain"/>:
+    /// "actnorm" (<see cref="ActNorm"/>) → "invconv" (1×1 convolution, LU or plain) or "permute" (a fixed
+    /// permutation) → "coupling" (<see cref="Couplings.GlowAffine(int, int, Rng, float)"/> or additive).
+    /// </summary>
+    public static Chain Step(int channels, GlowConfig config, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(config);
         Bijector mixing = config.Mixing switch
@@ -74,7 +78,8 @@ public static class Glow
         Bijector coupling = config.Coupling == GlowCouplingKind.Affine
             ? Couplings.GlowAffine(channels, config.Hidden, rng, config.ScaleFloor)
             : Couplings.GlowAdditive(channels, config.Hidden, rng);
-        return new GlowStep(new ActNorm(channels), mixing, coupling);
+        var actNorm = new ActNorm(channels);
+        return new Chain([("actnorm", actNorm), (mixing is ChannelPermutation ? "permute" : "invconv", mixing), ("coupling", coupling)]);
     }
 
     /// <summary>
@@ -96,7 +101,7 @@ public static class Glow
             for (int k = 0; k < steps.Count; k++)
             {
                 string prefix = string.Create(CultureInfo.InvariantCulture, $"level{i}.step{k}.invconv.");
-                if (steps[k] is GlowStep { Mixing: LuInvertibleConv1x1 lu } && tensors.TryGetValue(prefix + "weight", out var w))
+                if (steps[k] is Chain { Steps: [_, LuInvertibleConv1x1 lu, _] } && tensors.TryGetValue(prefix + "weight", out var w))
                 {
                     if (!Tensor.SameShape(w.Shape, [lu.Channels, lu.Channels]))
                     {

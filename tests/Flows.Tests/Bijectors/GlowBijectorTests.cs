@@ -249,7 +249,8 @@ public sealed class GlowBijectorTests
     public void Glow_step_satisfies_the_contract()
     {
         var rng = new Rng(24);
-        var step = new GlowStep(new ActNorm(4), new LuInvertibleConv1x1(4, rng), Couplings.GlowAffine(4, 8, rng));
+        // Glow's step is a Chain with named parts (Glow.Step builds it from a config).
+        var step = new Chain([("actnorm", new ActNorm(4)), ("invconv", new LuInvertibleConv1x1(4, rng)), ("coupling", Couplings.GlowAffine(4, 8, rng))]);
         Randomize(step, rng);
         BijectorContract.Check(step, Input(25), largeScale: 0);
         AssertForwardFiniteAtLargeInput(step, Input(25));

@@ -31,14 +31,14 @@ internal static class GlowMnistProfile
 
             int[] x = [batch, .. shape];
             string prefix = $"profile.level{i}";
-            if (level.Steps.Count > 0 && level.Steps[0] is GlowStep step)
+            if (level.Steps.Count > 0 && level.Steps[0] is Chain { Steps: [ActNorm actNorm, var mixing, var coupling] } step)
             {
                 Time(output, $"{prefix}.step", x, v => step.Forward(v).Z);
                 Time(output, $"{prefix}.step.inverse", x, v => step.Inverse(v).X, backward: false);
-                Time(output, $"{prefix}.actnorm", x, v => step.ActNorm.Forward(v).Z);
-                Time(output, $"{prefix}.invconv", x, v => step.Mixing.Forward(v).Z);
-                Time(output, $"{prefix}.coupling", x, v => step.Coupling.Forward(v).Z);
-                if (step.Coupling is Coupling { Network: GlowCouplingNetwork net })
+                Time(output, $"{prefix}.actnorm", x, v => actNorm.Forward(v).Z);
+                Time(output, $"{prefix}.invconv", x, v => mixing.Forward(v).Z);
+                Time(output, $"{prefix}.coupling", x, v => coupling.Forward(v).Z);
+                if (coupling is Coupling { Network: GlowCouplingNetwork net })
                 {
                     int[] half = [batch, shape[0] / 2, shape[1], shape[2]];
                     int[] hidden = [batch, net.Conv1.Weight.Shape[0], shape[1], shape[2]];

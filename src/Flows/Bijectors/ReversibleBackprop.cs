@@ -29,7 +29,10 @@ public static class ReversibleBackprop
     /// z = f_n(… f_1(x)) and the summed log-det, as graph nodes whose backward recomputes instead of
     /// storing. Without recording (or with nothing that needs a gradient) this is the plain forward pass.
     /// </summary>
-    public static (Variable Z, Variable LogDet) Forward(IReadOnlyList<Bijector> steps, Variable x)
+    public static (Variable Z, Variable LogDet) Forward(IReadOnlyList<Bijector> steps, Variable x) => Forward(steps, x, null);
+
+    /// <summary>As <see cref="Forward(IReadOnlyList{Bijector}, Variable)"/>, reporting the backward's reconstruction error to <paramref name="monitor"/>.</summary>
+    public static (Variable Z, Variable LogDet) Forward(IReadOnlyList<Bijector> steps, Variable x, ReconstructionMonitor? monitor)
     {
         ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(x);
@@ -68,7 +71,7 @@ public static class ReversibleBackprop
             h = h.Clone();
         }
 
-        var hub = new Hub(steps, x);
+        var hub = new Hub(steps, x) { Monitor = monitor };
         var zNode = Variable.FromOp(h, parameters, hub.Backward);
         hub.Output = zNode;
         var logDetNode = Variable.FromOp(logDet!, [zNode], hub.ReceiveLogDetGrad);
@@ -154,6 +157,8 @@ public static class ReversibleBackprop
 
         public Variable? Output { get; set; }
 
+        public ReconstructionMonitor? Monitor { get; init; }
+
         /// <summary>
         /// The logDet node is a child of the z node, so it runs first in reverse topological order: it
         /// stores its gradient and makes sure z's backward runs even when z itself got no gradient.
@@ -213,6 +218,12 @@ public static class ReversibleBackprop
 
                     leaf = new Variable(x, requiresGrad: needInputGrad);
                     (zLocal, logDetLocal) = part.Forward(leaf);
+                    if (k == 0 && _parts.Length > 1)
+                    {
+                        // z is the first part's output as the later parts' inverses rebuilt it; zLocal is the same
+                        // output recomputed from the stored input: their gap is the reconstruction error.
+                        Monitor?.Observe(z.Span, zLocal.Value.Span);
+                    }
                 }
 
                 var seedGz = gz;

@@ -121,6 +121,9 @@ public sealed class MultiScaleFlow : FlowModel
     /// </summary>
     public bool MemoryEfficientBackprop { get; set; }
 
+    /// <summary>The reconstruction error of the memory-efficient backward passes since its last reset (<see cref="ReconstructionMonitor"/>).</summary>
+    public ReconstructionMonitor Reconstruction { get; } = new();
+
     public override Variable LogProb(Variable x) => LogProb(x, null);
 
     /// <summary>log p(x | condition) per sample, [N]; the condition goes to the top prior only.</summary>
@@ -192,7 +195,7 @@ public sealed class MultiScaleFlow : FlowModel
 
             if (density && MemoryEfficientBackprop && Autograd.IsEnabled)
             {
-                var (next, logDet) = ReversibleBackprop.Forward(level.Steps, h);
+                var (next, logDet) = ReversibleBackprop.Forward(level.Steps, h, Reconstruction);
                 h = next;
                 total = Accumulate(total, logDet);
             }

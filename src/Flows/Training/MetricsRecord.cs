@@ -27,6 +27,9 @@ public sealed record MetricsRecord
 
     public double? GradientNorm { get; init; }
 
+    /// <summary>Memory-efficient back-propagation's reconstruction error of the step (absent otherwise).</summary>
+    public double? ReconstructionError { get; init; }
+
     /// <summary>Training seconds so far, over resumes.</summary>
     public double ElapsedSeconds { get; init; }
 

@@ -17,4 +17,16 @@ public readonly record struct StepResult(long Step, double Loss, double Learning
 
     /// <summary>The median of the recent losses the guard compares with (NaN without a guard).</summary>
     public double RecentLoss { get; init; }
+
+    /// <summary>
+    /// Memory-efficient back-propagation only: the largest gap between a rebuilt activation and the same activation
+    /// recomputed from a stored input (<see cref="Bijectors.ReconstructionMonitor"/>); NaN when not measured.
+    /// </summary>
+    public double ReconstructionError { get; init; } = double.NaN;
+
+    /// <summary>True when the step was redone with ordinary backprop because the reconstruction error was above the trainer's tolerance (the gradient, though finite, was not trusted).</summary>
+    public bool RedoneForReconstruction { get; init; }
+
+    /// <summary>On a step redone for its reconstruction error: ‖g_memory-efficient − g_ordinary‖ / ‖g_ordinary‖ (after clipping), how wrong the distrusted gradient was; NaN otherwise.</summary>
+    public double GradientDisagreement { get; init; } = double.NaN;
 }

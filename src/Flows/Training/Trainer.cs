@@ -120,6 +120,15 @@ public sealed class Trainer
     /// </summary>
     public long OrdinaryBackpropSteps { get; set; }
 
+    /// <summary>
+    /// The largest reconstruction error (max |rebuilt − recomputed| of an activation) at which a memory-efficient
+    /// gradient is trusted; above it the step is redone with ordinary backprop, as a non-finite one is. Activations
+    /// are ActNorm-normalised (order 1): an error of 1 means an activation is wrong by its own scale. Measured on the
+    /// main job's Glow (300 steps, 7 Dec): the median error is 1.3e-4; the largest, 0.87, changed the gradient by 1.6%,
+    /// and errors below 0.1 by less than 0.1%, so a lower tolerance would redo steps for nothing.
+    /// </summary>
+    public double ReconstructionTolerance { get; init; } = 1.0;
+
     /// <summary>The global gradient norm before clipping; clips in the same pass when <see cref="ClipNorm"/> is set (a non-finite norm leaves the gradients as they are).</summary>
     private double NormAndClip() => ClipNorm > 0
         ? GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, ClipNorm)
@@ -158,17 +167,38 @@ public sealed class Trainer
         bool spike = Guard?.IsSpike(value) == true;
         bool skipped;
         bool redone = false;
+        bool untrusted = false;
+        double reconstruction = double.NaN;
+        double disagreement = double.NaN;
         try
         {
             if (double.IsFinite(value) && !spike)
             {
+                var efficient = Model as MultiScaleFlow is { MemoryEfficientBackprop: true } f ? f : null;
+                efficient?.Reconstruction.Reset();
                 loss.Backward();
                 SumGradients();
                 norm = NormAndClip();
-                if (!double.IsFinite(norm) && Model is MultiScaleFlow { MemoryEfficientBackprop: true } flow)
+                if (efficient is not null && efficient.Reconstruction.Checked > 0)
+                {
+                    reconstruction = efficient.Reconstruction.MaxError;
+                    if (Communicator.Size > 1)
+                    {
+                        // Every rank takes the same decision: the worst rank's error.
+                        Span<double> worst = [double.IsNaN(reconstruction) ? double.PositiveInfinity : reconstruction];
+                        Communicator.Max(worst);
+                        reconstruction = worst[0];
+                    }
+
+                    untrusted = double.IsFinite(norm) && !(reconstruction <= ReconstructionTolerance);
+                }
+
+                if ((!double.IsFinite(norm) || untrusted) && Model is MultiScaleFlow { MemoryEfficientBackprop: true } flow)
                 {
                     // Rebuilding inputs with the inverse fails where a coupling scale underflows (the forward
-                    // is then not invertible in float); ordinary backprop of the same batch is still exact.
+                    // is then not invertible in float), or drifts where it nearly does; ordinary backprop of the
+                    // same batch is still exact.
+                    float[]? distrusted = untrusted ? [.. Optimizer.Parameters.SelectMany(p => p.Value.Grad?.ToArray() ?? [])] : null;
                     loss.ReleaseGraph();
                     Optimizer.ZeroGrad();
                     flow.MemoryEfficientBackprop = false;
@@ -181,6 +211,10 @@ public sealed class Trainer
                         norm = NormAndClip();
                         OrdinaryBackpropSteps++;
                         redone = true;
+                        if (distrusted is not null)
+                        {
+                            disagreement = RelativeDifference(distrusted);
+                        }
                     }
                     finally
                     {
@@ -234,10 +268,35 @@ public sealed class Trainer
 
         return new StepResult(StepCount, value, rate, norm, skipped, redone)
         {
+            ReconstructionError = reconstruction,
+            RedoneForReconstruction = redone && untrusted,
+            GradientDisagreement = disagreement,
             Spike = spike,
             RolledBackTo = rolledBackTo,
             RecentLoss = Guard?.RecentMedian ?? double.NaN,
         };
+    }
+
+    /// <summary>‖a − g‖ / ‖g‖ of a gradient <paramref name="a"/> (flattened in parameter order) against the current gradients g.</summary>
+    private double RelativeDifference(float[] a)
+    {
+        double diff = 0, norm = 0;
+        int at = 0;
+        foreach (var (_, p) in Optimizer.Parameters)
+        {
+            if (p.Grad is { } g)
+            {
+                var span = g.Span;
+                for (int i = 0; i < span.Length && at < a.Length; i++, at++)
+                {
+                    double d = a[at] - span[i];
+                    diff += d * d;
+                    norm += (double)span[i] * span[i];
+                }
+            }
+        }
+
+        return Math.Sqrt(diff / Math.Max(norm, double.Epsilon));
     }
 
     /// <summary>

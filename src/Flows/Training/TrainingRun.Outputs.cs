@@ -22,7 +22,7 @@ public sealed partial class TrainingRun
     public string Summary()
     {
         string steps = $"Steps: {StepCount} in total; {_trainer.SkippedSteps} not applied (non-finite or a loss spike), "
-            + $"{_trainer.OrdinaryBackpropSteps} redone with ordinary backprop (non-finite memory-efficient gradient), "
+            + $"{_trainer.OrdinaryBackpropSteps} redone with ordinary backprop (memory-efficient gradient non-finite or rebuilt from inaccurate inverses), "
             + $"{_trainer.Rollbacks} rollbacks (learning rate ×{_trainer.LearningRateFactor:G3}).";
         if (Communicator.Size == 1 || _trainer.Reductions == 0)
         {

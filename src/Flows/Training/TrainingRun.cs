@@ -189,6 +189,7 @@ public sealed partial class TrainingRun
                 LearningRate = result.LearningRate,
                 ExamplesPerSecond = rate,
                 GradientNorm = double.IsNaN(result.GradientNorm) ? null : result.GradientNorm,
+                ReconstructionError = double.IsNaN(result.ReconstructionError) ? null : result.ReconstructionError,
                 ElapsedSeconds = _elapsedBefore + trainSeconds,
             });
             if (result.Spike)
@@ -198,6 +199,10 @@ public sealed partial class TrainingRun
             else if (result.Skipped)
             {
                 observer.Message($"Step {result.Step} skipped: loss {result.Loss}, gradient norm {result.GradientNorm} (not finite); parameters unchanged.");
+            }
+            else if (result.RedoneForReconstruction)
+            {
+                observer.Message($"Step {result.Step}: memory-efficient back-propagation rebuilt an activation {result.ReconstructionError:G3} away from its true value (tolerance {_trainer.ReconstructionTolerance:G3}); redone with ordinary backprop, whose gradient differs from the distrusted one by {result.GradientDisagreement:P1}.");
             }
             else if (result.RedoneWithOrdinaryBackprop)
             {

@@ -47,3 +47,24 @@ public sealed class LegacyCheckpointTests
         Assert.Equal(Nll(before), Nll(after), 3);
     }
 }
+
+/// <summary>A checkpoint whose values are finite but whose invertible layers are not is refused at load, naming the layer.</summary>
+public sealed class NonInvertibleCheckpointTests
+{
+    [Fact]
+    public void Eval_refuses_a_checkpoint_with_a_singular_lu_convolution_naming_it()
+    {
+        string data = Cli.ImageFolder(64, 16, 8, 3);
+        string run = Path.Combine(Cli.TempFolder(), "glow");
+        Cli.Ok("train", "--model", "glow", "--data", data, "-L", "2", "-K", "1", "--hidden", "8", "--batch", "16", "--steps", "4", "--test-size", "16", "--out", run, "--threads", "1");
+        string file = Path.Combine(run, "checkpoint", "model.safetensors");
+        var tensors = SafeTensors.Read(file);
+        tensors["level0.step0.invconv.logs"].Span[1] = -100f;
+        SafeTensors.Write(file, tensors.Select(t => (t.Key, t.Value)));
+
+        var (code, _, error) = Cli.Run("eval", run, "--threads", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("the model's 'level0.step0.invconv' is not invertible: its diagonal's log-magnitude 1 is -100", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}

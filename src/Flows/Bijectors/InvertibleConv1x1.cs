@@ -8,7 +8,7 @@ namespace Flows.Bijectors;
 /// forward z[:, :, y, x] = W·x[:, :, y, x] at every pixel, inverse x = W⁻¹·z,
 /// log-det = H·W·ln|det W|. Initialised to a random orthogonal matrix. Parameter: weight [C, C].
 /// </summary>
-public sealed class InvertibleConv1x1 : Bijector
+public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
 {
     public InvertibleConv1x1(int channels, Rng rng)
     {
@@ -41,6 +41,29 @@ public sealed class InvertibleConv1x1 : Bijector
         var inverse = Ops.Inverse(Weight);
         var x = Ops.Conv2d(z, Ops.Reshape(inverse, Channels, Channels, 1, 1));
         return (x, PerSample(z, Ops.LogAbsDet(Weight), -1f));
+    }
+
+    /// <summary>W must have a finite log|det W| and a finite inverse.</summary>
+    public string? InvertibilityProblem()
+    {
+        double logDet;
+        try
+        {
+            logDet = SmallMatrix.LogAbsDet(Weight.Value.Span, Channels);
+        }
+        catch (InvalidOperationException)
+        {
+            return $"its {Channels}x{Channels} weight is singular";
+        }
+
+        if (!double.IsFinite(logDet))
+        {
+            return $"its {Channels}x{Channels} weight is singular (ln|det W| = {logDet})";
+        }
+
+        var inverse = new float[Channels * Channels];
+        SmallMatrix.Invert(Weight.Value.Span, Channels, inverse);
+        return Array.Exists(inverse, v => !float.IsFinite(v)) ? $"its {Channels}x{Channels} weight has no finite inverse in float (ln|det W| = {logDet:G4})" : null;
     }
 
     /// <summary>sign·H·W·value for every sample, [N].</summary>

@@ -11,7 +11,7 @@ namespace Flows.Bijectors;
 /// Parameters: lower [C(C−1)/2] and upper [C(C−1)/2] (the free entries row by row), logs [C];
 /// buffers: permutation [C, C], sign [C].
 /// </summary>
-public sealed class LuInvertibleConv1x1 : Bijector
+public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
 {
     private readonly Tensor _permutation;
     private readonly Tensor _sign;
@@ -203,5 +203,23 @@ public sealed class LuInvertibleConv1x1 : Bijector
         {
             throw new ArgumentException($"LuInvertibleConv1x1({Channels}) needs [N, {Channels}, H, W], got {Tensor.FormatShape(x.Shape)}.", nameof(x));
         }
+    }
+
+    /// <summary>
+    /// exp of the diagonal's log-magnitudes must stay a normal float: below e^−80 the triangular factor is singular
+    /// in float although its log-det is finite.
+    /// </summary>
+    public string? InvertibilityProblem()
+    {
+        var d = LogScale.Value.Span;
+        for (int i = 0; i < d.Length; i++)
+        {
+            if (!(d[i] > -80f && d[i] < 80f))
+            {
+                return $"its diagonal's log-magnitude {i} is {d[i]}, outside ±80, so the matrix is singular or overflows in float";
+            }
+        }
+
+        return null;
     }
 }

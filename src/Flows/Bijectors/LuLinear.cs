@@ -10,7 +10,7 @@ namespace Flows.Bijectors;
 /// Forward z = x·Wᵀ; inverse x = z·W⁻ᵀ; logDet = Σ v (the same for every sample).
 /// Starts at a random rotation. Parameters "lower", "upper", "logDiag"; buffers "permutation", "sign".
 /// </summary>
-public sealed class LuLinear : Bijector
+public sealed class LuLinear : Bijector, IInvertibilityCheck
 {
     private readonly Tensor _permutation;
     private readonly Tensor _sign;
@@ -191,5 +191,23 @@ public sealed class LuLinear : Bijector
         }
 
         return (p, l, u);
+    }
+
+    /// <summary>
+    /// exp of the diagonal's log-magnitudes must stay a normal float: below e^−80 the triangular factor is singular
+    /// in float although its log-det is finite.
+    /// </summary>
+    public string? InvertibilityProblem()
+    {
+        var d = LogDiag.Value.Span;
+        for (int i = 0; i < d.Length; i++)
+        {
+            if (!(d[i] > -80f && d[i] < 80f))
+            {
+                return $"its diagonal's log-magnitude {i} is {d[i]}, outside ±80, so the matrix is singular or overflows in float";
+            }
+        }
+
+        return null;
     }
 }

@@ -62,6 +62,19 @@ public abstract class Module
         }
     }
 
+    /// <summary>This module and every module below it, depth first, with dotted paths ("" for this one; an inlined child shares its parent's path).</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules()
+    {
+        yield return (string.Empty, this);
+        foreach (var (prefix, child) in _children)
+        {
+            foreach (var (name, module) in child.NamedModules())
+            {
+                yield return (prefix.Length == 0 ? name : name.Length == 0 ? prefix : $"{prefix}.{name}", module);
+            }
+        }
+    }
+
     public IEnumerable<Variable> Parameters()
     {
         foreach (var (_, p) in NamedParameters())

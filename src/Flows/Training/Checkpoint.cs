@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flows.Bijectors;
 using Flows.IO;
 using Flows.Models;
 using Flows.Optim;
@@ -38,13 +39,33 @@ public static class Checkpoint
         Write(folder, config, model, optimizer, state);
     }
 
-    /// <summary>"the model's 'name' holds NaN at element 17" (or the optimizer's) for the first non-finite value a save would write, or null.</summary>
+    /// <summary>
+    /// Why a save would write a state that cannot be used, or null: "the model's 'name' holds NaN at element 17" (or
+    /// the optimizer's) for the first non-finite value, or "the model's 'level0.step3.invconv' is not invertible: …"
+    /// for a bijector whose finite parameters cannot be inverted in float (<see cref="IInvertibilityCheck"/>).
+    /// </summary>
     public static string? NonFiniteState(FlowModel model, Optimizer? optimizer)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return FirstNonFinite(ModelTensors(model)) is { } m ? $"the model's {m}"
-            : optimizer is not null && FirstNonFinite(optimizer.NamedState()) is { } o ? $"the optimizer's {o}"
-            : null;
+        if (FirstNonFinite(ModelTensors(model)) is { } m)
+        {
+            return $"the model's {m}";
+        }
+
+        if (optimizer is not null && FirstNonFinite(optimizer.NamedState()) is { } o)
+        {
+            return $"the optimizer's {o}";
+        }
+
+        foreach (var (name, module) in model.NamedModules())
+        {
+            if (module is IInvertibilityCheck check && check.InvertibilityProblem() is { } problem)
+            {
+                return $"the model's '{name}' is not invertible: {problem}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary><see cref="Save"/> for a caller that has already checked <see cref="NonFiniteState"/>.</summary>
@@ -254,6 +275,11 @@ public static class Checkpoint
             {
                 throw new InvalidDataException($"{path} holds '{name}', which the configuration's model does not have.");
             }
+        }
+
+        if (NonFiniteState(model, null) is { } problem)
+        {
+            throw new InvalidDataException($"{path}: {problem}; a checkpoint holds invertible models only, so this file is damaged.");
         }
     }
 

@@ -171,6 +171,11 @@ public static class SafeTensors
                 int size = ElementSize(dtype) ?? throw new InvalidDataException($"{source}: tensor '{entry.Name}' has dtype {dtype}; supported are F32, F64, F16 and BF16.");
                 int[] shape = [.. entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32())];
                 var offsets = entry.Value.GetProperty("data_offsets");
+                if (offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
+                {
+                    throw new InvalidDataException($"{source}: tensor '{entry.Name}' has data_offsets {offsets.GetRawText()}; expected [begin, end].");
+                }
+
                 long begin = offsets[0].GetInt64(), end = offsets[1].GetInt64();
                 long count = Tensor.CheckedLength(shape);
                 if (begin < 0 || end - begin != size * count || end > dataLength)

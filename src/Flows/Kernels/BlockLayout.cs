@@ -7,7 +7,7 @@ namespace Flows.Kernels;
 /// varies only along that block broadcasts against the full shape (per-channel, per-sample, scalar,
 /// [1, D] against [N, D]), and summing the full shape over everything but the block is the adjoint.
 /// </summary>
-public readonly record struct BlockLayout(int Outer, int Mid, int Inner)
+internal readonly record struct BlockLayout(int Outer, int Mid, int Inner)
 {
     public int Length => Outer * Mid * Inner;
 

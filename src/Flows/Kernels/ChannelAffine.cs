@@ -12,7 +12,7 @@ namespace Flows.Kernels;
 /// Work is split over samples in chunks fixed by the problem size, and per-channel partial sums are
 /// reduced in chunk order, so results are bitwise identical for any thread count.
 /// </summary>
-public static class ChannelAffine
+internal static class ChannelAffine
 {
     private const long Grain = 16 * 1024;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Flows.Kernels;
 
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     /// <summary>Largest unfolded depth (Ci·kh·kw) for which a kernel larger than 1×1 takes the direct path.</summary>
     private const int DirectUnfoldDepth = 64;

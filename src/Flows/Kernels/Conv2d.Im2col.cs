@@ -9,7 +9,7 @@ namespace Flows.Kernels;
 /// <see cref="Gemm"/>. Work is split by image; the weight gradient sums fixed groups of images in a
 /// fixed order, so results do not depend on the thread count.
 /// </summary>
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     internal static void ForwardIm2col(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
     {

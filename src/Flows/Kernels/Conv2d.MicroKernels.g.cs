@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Flows.Kernels;
 
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     private const int DotRows = 4;
     private const int DotCols = 6;

@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Flows.Kernels;
 
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     /// <summary>Images per weight-gradient group: fixed, so the grouping (and the bits) depend only on the batch size.</summary>
     private const int PointwiseGroups = 8;

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Flows.Kernels;
 
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     /// <summary>Fewest input channels for which a few-output convolution takes the tap-rows path.</summary>
     private const int TapRowsMinInChannels = 16;

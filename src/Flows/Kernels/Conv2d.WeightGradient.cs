@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace Flows.Kernels;
 
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     /// <summary>Bytes of padded x and dy planes padded at a time (a block of images sits in L2 with the accumulators).</summary>
     private const int WeightGradientBlockBytes = 320 << 10;

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace Flows.Kernels;
 
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     /// <summary>Depth (kernel taps × channels) per pass over a window tile, as in <see cref="Gemm"/>.</summary>
     private const int WindowKC = 256;

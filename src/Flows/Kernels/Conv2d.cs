@@ -17,7 +17,7 @@ namespace Flows.Kernels;
 /// in a fixed order, so results do not depend on the thread count.
 /// </para>
 /// </summary>
-public static partial class Conv2d
+internal static partial class Conv2d
 {
     /// <summary>y[n, o] = Σ_ci w[o, ci] ⋆ x[n, ci]; y is overwritten.</summary>
     public static void Forward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)

@@ -1,7 +1,7 @@
 namespace Flows.Kernels;
 
 /// <summary>Sizes of a stride-1, 'same'-padded 2-D convolution over NCHW input with an odd kernel.</summary>
-public readonly record struct ConvGeometry(int Batch, int InChannels, int OutChannels, int Height, int Width, int KernelHeight, int KernelWidth)
+internal readonly record struct ConvGeometry(int Batch, int InChannels, int OutChannels, int Height, int Width, int KernelHeight, int KernelWidth)
 {
     public int PadTop => (KernelHeight - 1) / 2;
 

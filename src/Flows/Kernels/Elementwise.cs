@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Flows.Kernels;
 
 /// <summary>Element-wise kernels that <c>TensorPrimitives</c> does not offer, each with its scalar twin.</summary>
-public static class Elementwise
+internal static class Elementwise
 {
     /// <summary>
     /// gx = g where x &gt; 0, else 0 (the ReLU backward; x may be the ReLU's input or its output). A

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 
 namespace Flows.Kernels;
 
-public static partial class Gemm
+internal static partial class Gemm
 {
     /// <summary>Depth of a packed panel: a KC×NR sliver of B (32 KB for NR = 32) stays in L1 across a row block.</summary>
     private const int KC = 256;

@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Flows.Kernels;
 
-public static partial class Gemm
+internal static partial class Gemm
 {
     internal const int Avx512MR = 12;
     internal const int Avx512NR = 32;

@@ -1,6 +1,6 @@
 namespace Flows.Kernels;
 
-public static partial class Gemm
+internal static partial class Gemm
 {
     private const int ScalarMR = 4;
     private const int ScalarNR = 8;

@@ -10,7 +10,7 @@ namespace Flows.Kernels;
 /// over k in the same order whatever the split of the work, so the result is bitwise identical
 /// for any thread count.
 /// </summary>
-public static partial class Gemm
+internal static partial class Gemm
 {
     /// <summary>The micro-kernel family this machine runs.</summary>
     internal static GemmPath BestPath { get; } =

@@ -21,7 +21,7 @@ public static class Parallelism
     }
 
     /// <summary>Runs <paramref name="body"/> for every chunk index in [0, count), on up to <see cref="Threads"/> threads.</summary>
-    public static void For(int count, Action<int> body)
+    internal static void For(int count, Action<int> body)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (count <= 0)
@@ -46,7 +46,7 @@ public static class Parallelism
     /// Splits [0, length) into a fixed number of contiguous ranges that depends only on
     /// <paramref name="length"/> and <paramref name="grain"/> (never on the thread count).
     /// </summary>
-    public static int ChunkCount(long length, long grain)
+    internal static int ChunkCount(long length, long grain)
     {
         if (length <= 0)
         {
@@ -58,7 +58,7 @@ public static class Parallelism
     }
 
     /// <summary>The half-open range of chunk <paramref name="index"/> out of <paramref name="chunks"/> over [0, length).</summary>
-    public static (int Start, int End) ChunkRange(int index, int chunks, int length)
+    internal static (int Start, int End) ChunkRange(int index, int chunks, int length)
     {
         long start = (long)length * index / chunks;
         long end = (long)length * (index + 1) / chunks;

@@ -4,7 +4,7 @@ namespace Flows.Kernels;
 /// Dense linear algebra on small square matrices (the C×C weights of invertible 1x1 convolutions),
 /// computed in double precision by LU decomposition with partial pivoting.
 /// </summary>
-public static class SmallMatrix
+internal static class SmallMatrix
 {
     /// <summary>Writes A⁻¹ (row-major n×n) into <paramref name="inverse"/>; throws if A is singular.</summary>
     public static void Invert(ReadOnlySpan<float> a, int n, Span<float> inverse)

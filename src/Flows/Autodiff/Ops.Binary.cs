@@ -19,12 +19,20 @@ public static partial class Ops
         Div,
     }
 
+    /// <summary>y = a + b, element-wise with broadcasting; one operand must have the full shape.</summary>
+    /// <exception cref="ArgumentException">Neither operand has the broadcast shape, or the shapes do not broadcast.</exception>
     public static Variable Add(Variable a, Variable b) => Binary(a, b, BinaryKind.Add);
 
+    /// <summary>y = a − b, element-wise with broadcasting; one operand must have the full shape.</summary>
+    /// <exception cref="ArgumentException">Neither operand has the broadcast shape, or the shapes do not broadcast.</exception>
     public static Variable Sub(Variable a, Variable b) => Binary(a, b, BinaryKind.Sub);
 
+    /// <summary>y = a·b, element-wise with broadcasting; one operand must have the full shape.</summary>
+    /// <exception cref="ArgumentException">Neither operand has the broadcast shape, or the shapes do not broadcast.</exception>
     public static Variable Mul(Variable a, Variable b) => Binary(a, b, BinaryKind.Mul);
 
+    /// <summary>y = a / b, element-wise with broadcasting; one operand must have the full shape.</summary>
+    /// <exception cref="ArgumentException">Neither operand has the broadcast shape, or the shapes do not broadcast.</exception>
     public static Variable Div(Variable a, Variable b) => Binary(a, b, BinaryKind.Div);
 
     private static Variable Binary(Variable a, Variable b, BinaryKind kind)

@@ -6,6 +6,7 @@ namespace Flows.Autodiff;
 
 public static partial class Ops
 {
+    /// <summary>y = −x.</summary>
     public static Variable Neg(Variable x) => Scale(x, -1f);
 
     /// <summary>y = c·x.</summary>

@@ -31,6 +31,7 @@ public sealed partial class Variable
         IsLeaf = false;
     }
 
+    /// <summary>The tensor this node holds (not a copy).</summary>
     public Tensor Value { get; private set; }
 
     /// <summary>The accumulated gradient of the last <see cref="Backward()"/>; null when none reached this node.</summary>
@@ -45,10 +46,13 @@ public sealed partial class Variable
     /// <summary>Keep this non-leaf node's gradient after backward (it is freed by default).</summary>
     public bool RetainGrad { get; set; }
 
+    /// <summary>The shape of <see cref="Value"/>.</summary>
     public int[] Shape => Value.Shape;
 
+    /// <summary>A leaf that takes no gradient, holding <paramref name="value"/> (not copied).</summary>
     public static Variable Constant(Tensor value) => new(value, requiresGrad: false);
 
+    /// <summary>A trainable leaf (<see cref="RequiresGrad"/>) holding <paramref name="value"/> (not copied).</summary>
     public static Variable Parameter(Tensor value) => new(value, requiresGrad: true);
 
     /// <summary>
@@ -160,6 +164,7 @@ public sealed partial class Variable
         }
     }
 
+    /// <summary>The shape, and "(grad)" when the node requires a gradient, e.g. <c>Variable[2, 3] (grad)</c>.</summary>
     public override string ToString() => $"Variable{Tensor.FormatShape(Shape)}{(RequiresGrad ? " (grad)" : string.Empty)}";
 
     private List<Variable> TopologicalOrder()

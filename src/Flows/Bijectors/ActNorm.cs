@@ -15,15 +15,20 @@ public sealed class ActNorm : Bijector
 {
     private readonly ActNormLayer _layer;
 
+    /// <summary>An ActNorm over <paramref name="channels"/> channels, the identity until its data-dependent initialisation.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channels"/> is less than 1.</exception>
     public ActNorm(int channels)
     {
         _layer = AddInlineModule(new ActNormLayer(channels));
     }
 
+    /// <summary>Number of channels C (axis 1 of the input).</summary>
     public int Channels => _layer.Channels;
 
+    /// <summary>The per-channel shift "loc" [C].</summary>
     public Variable Loc => _layer.Loc;
 
+    /// <summary>The per-channel log-scale "logs" [C].</summary>
     public Variable LogScale => _layer.LogScale;
 
     /// <summary>Whether the data-dependent initialisation has happened (or parameters were loaded).</summary>
@@ -33,12 +38,14 @@ public sealed class ActNorm : Bijector
         set => _layer.IsInitialized = value;
     }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         var z = _layer.Forward(x);
         return (z, LogDet(x, 1f));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         var x = ActNormLayer.InverseAffine(z, Loc, LogScale);

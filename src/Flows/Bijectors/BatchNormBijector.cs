@@ -49,16 +49,22 @@ public sealed class BatchNormBijector : Bijector
         RunningVar = AddBuffer("runningVar", Tensor.Full(1f, _statShape));
     }
 
+    /// <summary>Shape of one event: [D] for vectors, [C, H, W] for images.</summary>
     public int[] EventShape { get; }
 
+    /// <summary>Number of normalised features or channels (the first event axis).</summary>
     public int Features { get; }
 
+    /// <summary>Weight of the batch statistics in the running averages.</summary>
     public float Momentum { get; }
 
+    /// <summary>ε, added to the variance.</summary>
     public float Epsilon { get; }
 
+    /// <summary>The log-scale logγ "logGamma", shape [1, C] or [1, C, 1, 1], initially 0.</summary>
     public Variable LogGamma { get; }
 
+    /// <summary>The shift β "beta", shape [1, C] or [1, C, 1, 1], initially 0.</summary>
     public Variable Beta { get; }
 
     /// <summary>Running mean, shape [1, C] or [1, C, 1, 1].</summary>
@@ -67,6 +73,7 @@ public sealed class BatchNormBijector : Bijector
     /// <summary>Running (biased) variance, shape [1, C] or [1, C, 1, 1].</summary>
     public Tensor RunningVar { get; }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         CheckShape(x);
@@ -90,6 +97,7 @@ public sealed class BatchNormBijector : Bijector
         return (z, VectorColumns.PerSample(logDet, x.Shape[0]));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         CheckShape(z);

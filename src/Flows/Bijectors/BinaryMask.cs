@@ -48,8 +48,10 @@ public sealed class BinaryMask : CouplingSplit
         _transformed = Variable.Constant(oneMinusB);
     }
 
+    /// <summary>Checkerboard or channel-wise.</summary>
     public CouplingMask Mask { get; }
 
+    /// <summary>0 or 1: which half of the mask is kept.</summary>
     public int Parity { get; }
 
     /// <summary>(C, H, W) of the input.</summary>
@@ -58,17 +60,22 @@ public sealed class BinaryMask : CouplingSplit
     /// <summary>The mask b (1 = kept), [1, 1, H, W] (checkerboard) or [1, C, 1, 1] (channel-wise).</summary>
     public Tensor KeptMask => _kept.Value;
 
+    /// <summary>False: a mask keeps the input's shape.</summary>
     public override bool IsPartition => false;
 
+    /// <summary>b ⊙ x: the input with the transformed positions zeroed.</summary>
     public override Variable Kept(Variable x) => Ops.Mul(x, _kept);
 
+    /// <summary>The whole input <paramref name="x"/>; the mask is applied in <see cref="Join"/>.</summary>
     public override Variable Transformed(Variable x) => x;
 
     /// <summary>x + (1 − b) ⊙ change: the kept positions are x + 0, bit for bit.</summary>
     public override Variable Join(Variable x, Variable kept, Variable y) => Ops.Add(x, Ops.Mul(y, _transformed));
 
+    /// <summary>Σ (1 − b) ⊙ logScale per sample, [N].</summary>
     public override Variable SumTransformed(Variable logScale) => Ops.SumPerSample(Ops.Mul(logScale, _transformed));
 
+    /// <inheritdoc/>
     public override void Check(Variable x, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(x, parameterName);

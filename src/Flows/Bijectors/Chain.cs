@@ -12,6 +12,7 @@ public sealed class Chain : Bijector
     private readonly Bijector[] _steps;
     private readonly string[] _names;
 
+    /// <summary>The composition of <paramref name="steps"/> in forward order, named "0", "1", … in parameter paths.</summary>
     public Chain(params Bijector[] steps)
         : this(Numbered(steps))
     {
@@ -31,6 +32,7 @@ public sealed class Chain : Bijector
         }
     }
 
+    /// <summary>The bijectors in forward order.</summary>
     public IReadOnlyList<Bijector> Steps => _steps;
 
     /// <summary>The steps' names in parameter paths, in forward order.</summary>
@@ -42,6 +44,7 @@ public sealed class Chain : Bijector
         return steps.Select((s, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), s));
     }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -57,6 +60,7 @@ public sealed class Chain : Bijector
         return (z, logDet ?? Variable.Constant(Tensor.Zeros(x.Shape[0])));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         ArgumentNullException.ThrowIfNull(z);

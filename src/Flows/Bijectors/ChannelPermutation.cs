@@ -13,6 +13,8 @@ public sealed class ChannelPermutation : Bijector
 {
     private readonly Tensor _indices;
 
+    /// <summary>The permutation perm of C = <c>permutation.Count</c> channels.</summary>
+    /// <exception cref="ArgumentException"><paramref name="permutation"/> is not a permutation of [0, C).</exception>
     public ChannelPermutation(IReadOnlyList<int> permutation)
     {
         ArgumentNullException.ThrowIfNull(permutation);
@@ -34,6 +36,7 @@ public sealed class ChannelPermutation : Bijector
         Channels = c;
     }
 
+    /// <summary>Number of channels C.</summary>
     public int Channels { get; }
 
     /// <summary>perm[i] = C − 1 − i.</summary>
@@ -67,8 +70,10 @@ public sealed class ChannelPermutation : Bijector
         return p;
     }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x) => (Gather(x, Permutation()), Zeros(x));
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         var p = Permutation();

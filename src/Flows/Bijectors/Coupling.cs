@@ -28,12 +28,16 @@ public sealed class Coupling : Bijector, IRecomputeFromOutput
         Network = networkName is null ? AddInlineModule(network) : AddModule(networkName, network);
     }
 
+    /// <summary>Which part of the input is kept and which transformed.</summary>
     public CouplingSplit Split { get; }
 
+    /// <summary>The conditioner: kept part → the transform's parameters.</summary>
     public Network Network { get; }
 
+    /// <summary>The element-wise map of the transformed part.</summary>
     public CouplingTransform Transform { get; }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         Split.Check(x, nameof(x));
@@ -44,6 +48,7 @@ public sealed class Coupling : Bijector, IRecomputeFromOutput
         return (Split.Join(x, kept, y), LogDet(logScale, x.Shape[0]));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         Split.Check(z, nameof(z));

@@ -11,6 +11,7 @@ public sealed class DiagonalScaling : Bijector
 {
     private readonly int[] _eventShape;
 
+    /// <summary>The identity scaling (s = 0) over events of <paramref name="eventShape"/>.</summary>
     public DiagonalScaling(params int[] eventShape)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
@@ -18,8 +19,10 @@ public sealed class DiagonalScaling : Bijector
         LogScale = AddParameter("logScale", Tensor.Zeros(_eventShape));
     }
 
+    /// <summary>The log-scales s "logScale", of the event shape.</summary>
     public Variable LogScale { get; }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         CheckShape(x);
@@ -27,6 +30,7 @@ public sealed class DiagonalScaling : Bijector
         return (z, VectorColumns.PerSample(Ops.Sum(LogScale), x.Shape[0]));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         CheckShape(z);

@@ -10,6 +10,7 @@ public sealed class Flatten : Bijector
 {
     private readonly int[] _eventShape;
 
+    /// <summary>The reshape of events of <paramref name="eventShape"/> to vectors of their D elements.</summary>
     public Flatten(params int[] eventShape)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
@@ -17,10 +18,13 @@ public sealed class Flatten : Bijector
         Dimensions = Tensor.CheckedLength(_eventShape);
     }
 
+    /// <summary>Shape of one event before flattening (a copy).</summary>
     public int[] EventShape => (int[])_eventShape.Clone();
 
+    /// <summary>D, the elements of one event.</summary>
     public int Dimensions { get; }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -32,6 +36,7 @@ public sealed class Flatten : Bijector
         return (Ops.Reshape(x, x.Shape[0], Dimensions), Variable.Constant(Tensor.Zeros(x.Shape[0])));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         VectorColumns.CheckVectorInput(z, Dimensions, nameof(Flatten));

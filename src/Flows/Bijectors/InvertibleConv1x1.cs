@@ -10,6 +10,8 @@ namespace Flows.Bijectors;
 /// </summary>
 public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
 {
+    /// <summary>A 1×1 convolution over <paramref name="channels"/> channels whose weight starts as a random orthogonal matrix drawn from <paramref name="rng"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channels"/> is less than 1.</exception>
     public InvertibleConv1x1(int channels, Rng rng)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
@@ -24,10 +26,13 @@ public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
         Weight = AddParameter("weight", w);
     }
 
+    /// <summary>Number of channels C.</summary>
     public int Channels { get; }
 
+    /// <summary>The weight W "weight" [C, C].</summary>
     public Variable Weight { get; }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         CheckInput(x);
@@ -35,6 +40,7 @@ public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
         return (z, PerSample(x, Ops.LogAbsDet(Weight), 1f));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         CheckInput(z);

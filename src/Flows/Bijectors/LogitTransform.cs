@@ -11,6 +11,8 @@ namespace Flows.Bijectors;
 /// </summary>
 public sealed class LogitTransform : Bijector
 {
+    /// <summary>The logit transform with margin <paramref name="alpha"/> = α, in [0, 0.5).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is outside [0, 0.5).</exception>
     public LogitTransform(float alpha = 0.05f)
     {
         if (!(alpha >= 0f && alpha < 0.5f))
@@ -21,8 +23,10 @@ public sealed class LogitTransform : Bijector
         Alpha = alpha;
     }
 
+    /// <summary>The margin α that keeps p away from 0 and 1.</summary>
     public float Alpha { get; }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -33,6 +37,7 @@ public sealed class LogitTransform : Bijector
         return (y, LogDet(logP, log1mP));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         ArgumentNullException.ThrowIfNull(z);

@@ -16,6 +16,8 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
     private readonly Tensor _permutation;
     private readonly Tensor _sign;
 
+    /// <summary>An LU 1×1 convolution over <paramref name="channels"/> channels, initialised from a random orthogonal matrix drawn from <paramref name="rng"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channels"/> is less than 1.</exception>
     public LuInvertibleConv1x1(int channels, Rng rng)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
@@ -30,6 +32,7 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
         SetWeight(OrthogonalInit.Random(channels, rng));
     }
 
+    /// <summary>Number of channels C.</summary>
     public int Channels { get; }
 
     /// <summary>The strictly lower entries of L, row by row.</summary>
@@ -38,6 +41,7 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
     /// <summary>The strictly upper entries of U, row by row.</summary>
     public Variable Upper { get; }
 
+    /// <summary>The log-magnitudes "logs" [C] of U's diagonal.</summary>
     public Variable LogScale { get; }
 
     /// <summary>The full W = P·L·(U + diag(sign·exp(logs))) as a graph node.</summary>
@@ -64,6 +68,7 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
         SetWeight(w);
     }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         CheckInput(x);
@@ -71,6 +76,7 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
         return (z, InvertibleConv1x1.PerSample(x, Ops.Sum(LogScale), 1f));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         CheckInput(z);

@@ -18,6 +18,8 @@ public sealed class LuLinear : Bijector, IInvertibilityCheck
     private readonly Tensor _upperMask;
     private readonly Tensor _identity;
 
+    /// <summary>An LU linear map of <paramref name="dimensions"/> features, starting at a random rotation drawn from <paramref name="rng"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is less than 1.</exception>
     public LuLinear(int dimensions, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -62,12 +64,16 @@ public sealed class LuLinear : Bijector, IInvertibilityCheck
         AddBuffer("sign", _sign);
     }
 
+    /// <summary>Number of features D.</summary>
     public int Dimensions { get; }
 
+    /// <summary>"lower" [D, D]; only its strictly lower triangle is used (L = that triangle + I).</summary>
     public Variable Lower { get; }
 
+    /// <summary>"upper" [D, D]; only its strictly upper triangle is used.</summary>
     public Variable Upper { get; }
 
+    /// <summary>The log-magnitudes v "logDiag" [D] of U's diagonal.</summary>
     public Variable LogDiag { get; }
 
     /// <summary>The current matrix W as a graph node.</summary>
@@ -79,6 +85,7 @@ public sealed class LuLinear : Bijector, IInvertibilityCheck
         return Ops.MatMul(Variable.Constant(_permutation), Ops.MatMul(l, u));
     }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         VectorColumns.CheckVectorInput(x, Dimensions, nameof(LuLinear));
@@ -86,6 +93,7 @@ public sealed class LuLinear : Bijector, IInvertibilityCheck
         return (z, VectorColumns.PerSample(Ops.Sum(LogDiag), x.Shape[0]));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         VectorColumns.CheckVectorInput(z, Dimensions, nameof(LuLinear));

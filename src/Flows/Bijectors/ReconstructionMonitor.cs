@@ -15,6 +15,7 @@ public sealed class ReconstructionMonitor
     /// <summary>Sequences compared since the last <see cref="Reset"/>.</summary>
     public int Checked { get; private set; }
 
+    /// <summary>Sets <see cref="MaxError"/> and <see cref="Checked"/> back to 0.</summary>
     public void Reset()
     {
         MaxError = 0;

@@ -13,6 +13,7 @@ public sealed class ReversibleChain : Bijector
 {
     private readonly Bijector[] _steps;
 
+    /// <summary>The composition of <paramref name="steps"/> in forward order (the array is copied).</summary>
     public ReversibleChain(params Bijector[] steps)
     {
         ArgumentNullException.ThrowIfNull(steps);
@@ -23,10 +24,13 @@ public sealed class ReversibleChain : Bijector
         }
     }
 
+    /// <summary>The bijectors in forward order.</summary>
     public IReadOnlyList<Bijector> Steps => _steps;
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x) => ReversibleBackprop.Forward(_steps, x);
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         ArgumentNullException.ThrowIfNull(z);

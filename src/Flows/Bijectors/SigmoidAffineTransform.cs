@@ -11,6 +11,8 @@ namespace Flows.Bijectors;
 /// </summary>
 public sealed class SigmoidAffineTransform : CouplingTransform
 {
+    /// <summary>Glow's affine map with <paramref name="scaleFloor"/> added to the sigmoid scale.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="scaleFloor"/> is outside [0, 1).</exception>
     public SigmoidAffineTransform(float scaleFloor = 0)
     {
         if (!(scaleFloor >= 0 && scaleFloor < 1))
@@ -24,8 +26,10 @@ public sealed class SigmoidAffineTransform : CouplingTransform
     /// <summary>The constant added to the sigmoid scale (0: Glow's scale, which can underflow).</summary>
     public float ScaleFloor { get; }
 
+    /// <summary>2: a shift and a raw scale per transformed element, interleaved (even = shift, odd = scale).</summary>
     public override int OutputsPerElement => 2;
 
+    /// <summary>t = h[even channels] and ln scale = ln(sigmoid(h[odd channels] + 2) + floor).</summary>
     public override (Variable Shift, Variable? LogScale) Parameters(Variable h)
     {
         ArgumentNullException.ThrowIfNull(h);
@@ -36,9 +40,11 @@ public sealed class SigmoidAffineTransform : CouplingTransform
         return (shift, ScaleFloor == 0 ? logScale : Ops.Log(Ops.AddScalar(Ops.Exp(logScale), ScaleFloor)));
     }
 
+    /// <summary>y = (x + t)·scale; <paramref name="logScale"/> must not be null.</summary>
     public override Variable Forward(Variable x, Variable shift, Variable? logScale)
         => Ops.Mul(Ops.Add(x, shift), Ops.Exp(logScale!));
 
+    /// <summary>x = y/scale − t; <paramref name="logScale"/> must not be null.</summary>
     public override Variable Inverse(Variable y, Variable shift, Variable? logScale)
         => Ops.Sub(Ops.Mul(y, Ops.Exp(Ops.Neg(logScale!))), shift);
 }

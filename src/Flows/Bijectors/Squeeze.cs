@@ -50,12 +50,16 @@ public sealed class Squeeze : Bijector
         return [eventShape[0] * 4, eventShape[1] / 2, eventShape[2] / 2];
     }
 
+    /// <summary>Squeezes [N, C, H, W] to [N, 4C, H/2, W/2]; log-det 0.</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not [N, C, H, W] with even H and W.</exception>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         var z = Apply(x);
         return (z, Variable.Constant(Tensor.Zeros(x.Shape[0])));
     }
 
+    /// <summary>Unsqueezes [N, 4C, H, W] to [N, C, 2H, 2W]; log-det 0.</summary>
+    /// <exception cref="ArgumentException"><paramref name="z"/> is not [N, 4C, H, W].</exception>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         var x = Undo(z);

@@ -19,8 +19,10 @@ public sealed class TanhAffineTransform : CouplingTransform
     /// <summary>c of s = c ⊙ tanh(raw).</summary>
     public Variable Scale { get; }
 
+    /// <summary>2: a raw log-scale and a shift per transformed element (first and second half of axis 1).</summary>
     public override int OutputsPerElement => 2;
 
+    /// <summary>t = the second half of <paramref name="h"/> on axis 1 and s = c ⊙ tanh(the first half).</summary>
     public override (Variable Shift, Variable? LogScale) Parameters(Variable h)
     {
         ArgumentNullException.ThrowIfNull(h);
@@ -30,9 +32,11 @@ public sealed class TanhAffineTransform : CouplingTransform
         return (shift, Ops.Mul(Ops.Tanh(raw), Scale));
     }
 
+    /// <summary>y = x ⊙ exp(s) + t; <paramref name="logScale"/> must not be null.</summary>
     public override Variable Forward(Variable x, Variable shift, Variable? logScale)
         => Ops.Add(Ops.Mul(x, Ops.Exp(logScale!)), shift);
 
+    /// <summary>x = (y − t) ⊙ exp(−s); <paramref name="logScale"/> must not be null.</summary>
     public override Variable Inverse(Variable y, Variable shift, Variable? logScale)
         => Ops.Mul(Ops.Sub(y, shift), Ops.Exp(Ops.Neg(logScale!)));
 

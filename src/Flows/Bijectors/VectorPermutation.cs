@@ -39,6 +39,7 @@ public sealed class VectorPermutation : Bijector
         AddBuffer("order", buffer);
     }
 
+    /// <summary>Number of features D.</summary>
     public int Dimensions => _order.Length;
 
     /// <summary>The permutation as a copy: z[:, j] = x[:, Order[j]].</summary>
@@ -63,12 +64,14 @@ public sealed class VectorPermutation : Bijector
         return new VectorPermutation(rng.Permutation(dimensions));
     }
 
+    /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
         VectorColumns.CheckVectorInput(x, Dimensions, nameof(VectorPermutation));
         return (VectorColumns.Gather(x, _order), Variable.Constant(Tensor.Zeros(x.Shape[0])));
     }
 
+    /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         VectorColumns.CheckVectorInput(z, Dimensions, nameof(VectorPermutation));

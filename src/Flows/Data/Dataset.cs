@@ -3,6 +3,13 @@ namespace Flows.Data;
 /// <summary>A dataset ready for training: train and test splits and what their examples are.</summary>
 public sealed class Dataset
 {
+    /// <summary>A dataset of two splits whose examples have the same shape.</summary>
+    /// <param name="name">The dataset's name, e.g. "mnist".</param>
+    /// <param name="train">The training split.</param>
+    /// <param name="test">The test split.</param>
+    /// <param name="dequantization">The image preprocessing, or null for real-valued data.</param>
+    /// <param name="classNames">Names of the label values, index = label; null for none.</param>
+    /// <exception cref="ArgumentException">The name is empty, or the splits' examples differ in shape.</exception>
     public Dataset(string name, DataSplit train, DataSplit test, Dequantization? dequantization, IReadOnlyList<string>? classNames = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -21,10 +28,13 @@ public sealed class Dataset
         ClassNames = classNames ?? [];
     }
 
+    /// <summary>The dataset's name, e.g. "mnist".</summary>
     public string Name { get; }
 
+    /// <summary>The training split.</summary>
     public DataSplit Train { get; }
 
+    /// <summary>The test split.</summary>
     public DataSplit Test { get; }
 
     /// <summary>The image preprocessing, or null for real-valued data (2-D points) used as they are.</summary>
@@ -36,6 +46,7 @@ public sealed class Dataset
     /// <summary>Names of the label values, index = label; empty if the data has no labels.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>Shape of one example, without the batch axis: [C, H, W] for images, [D] for points.</summary>
     public int[] SampleShape => Train.SampleShape;
 
     /// <summary>

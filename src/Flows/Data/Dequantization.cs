@@ -11,6 +11,8 @@ namespace Flows.Data;
 /// </summary>
 public sealed class Dequantization
 {
+    /// <summary>The preprocessing that keeps <paramref name="bits"/> bits per pixel (1 to 8).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bits"/> is outside [1, 8].</exception>
     public Dequantization(int bits = 8)
     {
         if (bits is < 1 or > 8)

@@ -5,6 +5,14 @@ namespace Flows.Data;
 /// </summary>
 public sealed class ImageSet
 {
+    /// <summary>Images over <paramref name="pixels"/> (kept, not copied), [count, channels, height, width] row-major.</summary>
+    /// <param name="pixels">The bytes of every image, NCHW.</param>
+    /// <param name="count">Number of images (0 or more).</param>
+    /// <param name="channels">Channels per image.</param>
+    /// <param name="height">Rows per image.</param>
+    /// <param name="width">Pixels per row.</param>
+    /// <param name="labels">One label per image (kept, not copied), or null.</param>
+    /// <exception cref="ArgumentException">The pixel or label count does not match the shape.</exception>
     public ImageSet(byte[] pixels, int count, int channels, int height, int width, byte[]? labels = null)
     {
         ArgumentNullException.ThrowIfNull(pixels);
@@ -30,14 +38,19 @@ public sealed class ImageSet
         Labels = labels;
     }
 
+    /// <summary>The bytes of every image, [Count, C, H, W] row-major.</summary>
     public byte[] Pixels { get; }
 
+    /// <summary>Number of images.</summary>
     public int Count { get; }
 
+    /// <summary>Channels C per image.</summary>
     public int Channels { get; }
 
+    /// <summary>Rows H per image.</summary>
     public int Height { get; }
 
+    /// <summary>Pixels W per row.</summary>
     public int Width { get; }
 
     /// <summary>One label per image, or null when the data has none.</summary>
@@ -49,6 +62,8 @@ public sealed class ImageSet
     /// <summary>[C, H, W].</summary>
     public int[] ImageShape => [Channels, Height, Width];
 
+    /// <summary>The bytes [C, H, W] of image <paramref name="index"/> (a view, not a copy).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, Count).</exception>
     public ReadOnlySpan<byte> Image(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);

@@ -5,6 +5,7 @@ namespace Flows.Data;
 /// <summary>8-bit images served dequantized (<see cref="Dequantization"/>), shape [n, C, H, W].</summary>
 public sealed class ImageSplit : DataSplit
 {
+    /// <summary>A split serving <paramref name="images"/> through <paramref name="dequantization"/>.</summary>
     public ImageSplit(ImageSet images, Dequantization dequantization)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -13,16 +14,22 @@ public sealed class ImageSplit : DataSplit
         Dequantization = dequantization;
     }
 
+    /// <summary>The 8-bit images.</summary>
     public ImageSet Images { get; }
 
+    /// <summary>The preprocessing applied to every batch.</summary>
     public Dequantization Dequantization { get; }
 
+    /// <inheritdoc/>
     public override int Count => Images.Count;
 
+    /// <inheritdoc/>
     public override int[] SampleShape => Images.ImageShape;
 
+    /// <inheritdoc/>
     public override byte[]? Labels => Images.Labels;
 
+    /// <inheritdoc/>
     public override Tensor Batch(ReadOnlySpan<int> indices, Rng? rng)
     {
         int size = Images.ImageSize;

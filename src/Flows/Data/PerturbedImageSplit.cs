@@ -10,6 +10,8 @@ namespace Flows.Data;
 /// </summary>
 public sealed class PerturbedImageSplit : DataSplit
 {
+    /// <summary>A split serving <paramref name="images"/> with each pixel replaced with probability <paramref name="rate"/>, in (0, 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is not in (0, 1).</exception>
     public PerturbedImageSplit(ImageSplit images, double rate)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -22,17 +24,25 @@ public sealed class PerturbedImageSplit : DataSplit
         Rate = rate;
     }
 
+    /// <summary>The unperturbed images and their dequantization.</summary>
     public ImageSplit Images { get; }
 
     /// <summary>The probability that a pixel is replaced.</summary>
     public double Rate { get; }
 
+    /// <inheritdoc/>
     public override int Count => Images.Count;
 
+    /// <inheritdoc/>
     public override int[] SampleShape => Images.SampleShape;
 
+    /// <inheritdoc/>
     public override byte[]? Labels => Images.Labels;
 
+    /// <summary>
+    /// The images at <paramref name="indices"/> as [n, C, H, W], perturbed and then dequantized with draws from
+    /// <paramref name="rng"/>; with a null generator, unperturbed at the bin centres.
+    /// </summary>
     public override Tensor Batch(ReadOnlySpan<int> indices, Rng? rng)
     {
         if (rng is null)

@@ -23,15 +23,20 @@ public sealed class PointSplit : DataSplit
         _dimensions = dimensions;
     }
 
+    /// <inheritdoc/>
     public override int Count => _points.Length / _dimensions;
 
+    /// <inheritdoc/>
     public override int[] SampleShape => [_dimensions];
 
+    /// <summary>Always null: points have no labels.</summary>
     public override byte[]? Labels => null;
 
     /// <summary>The points, [Count, D] row-major.</summary>
     public ReadOnlySpan<float> Points => _points;
 
+    /// <summary>A copy of the points at <paramref name="indices"/> as [n, D]; <paramref name="rng"/> is not used (no noise).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is not below <see cref="Count"/>.</exception>
     public override Tensor Batch(ReadOnlySpan<int> indices, Rng? rng)
     {
         var t = Tensor.Uninitialized(indices.Length, _dimensions);

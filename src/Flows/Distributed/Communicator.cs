@@ -123,12 +123,15 @@ public abstract class Communicator : IDisposable
         return OneProcess;
     }
 
+    /// <summary>Disposes the communicator (see <see cref="Dispose(bool)"/>).</summary>
     public void Dispose()
     {
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Releases what a derived communicator holds; the base class holds nothing.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>, false from a finalizer.</param>
     protected virtual void Dispose(bool disposing)
     {
     }

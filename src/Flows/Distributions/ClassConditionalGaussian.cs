@@ -13,6 +13,9 @@ public sealed class ClassConditionalGaussian : ConditionalDistribution
 {
     private readonly int[] _eventShape;
 
+    /// <summary>A zero-initialised prior over events of <paramref name="eventShape"/> ([C, …], channels first) given one of <paramref name="classes"/> labels.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="eventShape"/> is empty.</exception>
     public ClassConditionalGaussian(int classes, IReadOnlyList<int> eventShape)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
@@ -29,14 +32,19 @@ public sealed class ClassConditionalGaussian : ConditionalDistribution
         Bias = AddParameter("bias", Tensor.Zeros(2 * _eventShape[0]));
     }
 
+    /// <summary>Number of classes K.</summary>
     public int Classes { get; }
 
+    /// <summary>Elements of one event (the product of <see cref="EventShape"/>).</summary>
     public int Dimensions { get; }
 
+    /// <summary>Shape of one event, without the batch axis; the first axis is the channel axis C.</summary>
     public IReadOnlyList<int> EventShape => _eventShape;
 
+    /// <summary>The matrix W "weight" [2C, K] from one-hot labels to interleaved mean and log-std.</summary>
     public Variable Weight { get; }
 
+    /// <summary>The bias b "bias" [2C]: the class-independent mean and log-std, interleaved.</summary>
     public Variable Bias { get; }
 
     /// <summary>One-hot rows [N, classes] for integer labels.</summary>
@@ -74,6 +82,8 @@ public sealed class ClassConditionalGaussian : ConditionalDistribution
         return (Ops.Reshape(Ops.Slice(h, 1, 0, c, 2), shape), Ops.Reshape(Ops.Slice(h, 1, 1, c, 2), shape));
     }
 
+    /// <summary>log p(z | y) per sample, [N], in nats, for z [N, ..EventShape] and one-hot labels y [N, K] as the context.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="context"/> is null: this prior needs labels.</exception>
     public override Variable LogProb(Variable z, Variable? context)
     {
         ArgumentNullException.ThrowIfNull(z);
@@ -86,6 +96,8 @@ public sealed class ClassConditionalGaussian : ConditionalDistribution
         return Ops.AddScalar(Ops.Add(quad, logDet), -GaussianDensity.HalfLogTwoPi * Dimensions);
     }
 
+    /// <summary>n samples [n, ..EventShape] given one-hot labels [n, K]; <paramref name="temperature"/> scales the standard deviation. The caller owns the tensor.</summary>
+    /// <exception cref="ArgumentException">The context does not hold <paramref name="n"/> labels.</exception>
     public override Tensor Sample(int n, Variable? context, float temperature, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -14,6 +14,8 @@ public sealed class DiagonalGaussian : Distribution
     private readonly int[] _eventShape;
     private readonly int[] _parameterShape;
 
+    /// <summary>A zero-initialised (N(0, I)) prior over events of <paramref name="eventShape"/>, channels first.</summary>
+    /// <exception cref="ArgumentException"><paramref name="eventShape"/> is empty.</exception>
     public DiagonalGaussian(params int[] eventShape)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
@@ -31,14 +33,19 @@ public sealed class DiagonalGaussian : Distribution
         LogScale = AddParameter("logs", Tensor.Zeros(_eventShape[0]));
     }
 
+    /// <inheritdoc/>
     public override int[] EventShape => (int[])_eventShape.Clone();
 
+    /// <summary>Elements D of one event.</summary>
     public int Dimensions { get; }
 
+    /// <summary>The per-channel mean "mean" [C].</summary>
     public Variable Mean { get; }
 
+    /// <summary>The per-channel log-std "logs" [C].</summary>
     public Variable LogScale { get; }
 
+    /// <inheritdoc/>
     public override Variable LogProb(Variable z)
     {
         CheckEvent(z);
@@ -50,6 +57,7 @@ public sealed class DiagonalGaussian : Distribution
         return Ops.AddScalar(Ops.Add(quad, logDet), -GaussianDensity.HalfLogTwoPi * Dimensions);
     }
 
+    /// <inheritdoc/>
     public override Tensor Sample(int n, float temperature, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);

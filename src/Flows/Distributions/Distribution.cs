@@ -16,6 +16,8 @@ public abstract class Distribution : Module
     /// <summary>n samples; <paramref name="temperature"/> scales the standard deviation (1 = the distribution itself).</summary>
     public abstract Tensor Sample(int n, float temperature, Rng rng);
 
+    /// <summary>Checks that <paramref name="z"/> is a batch of events: [N, ..<see cref="EventShape"/>].</summary>
+    /// <exception cref="ArgumentException">The shape of <paramref name="z"/> is not [N] followed by the event shape.</exception>
     protected void CheckEvent(Variable z)
     {
         ArgumentNullException.ThrowIfNull(z);
@@ -32,6 +34,7 @@ public abstract class Distribution : Module
         }
     }
 
+    /// <summary>The shape of <paramref name="n"/> events: [n, ..<see cref="EventShape"/>].</summary>
     protected int[] BatchShape(int n)
     {
         var e = EventShape;

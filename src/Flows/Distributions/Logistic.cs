@@ -12,6 +12,7 @@ public sealed class Logistic : Distribution
 {
     private readonly int[] _eventShape;
 
+    /// <summary>The standard logistic distribution over events of <paramref name="eventShape"/>.</summary>
     public Logistic(params int[] eventShape)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
@@ -19,16 +20,20 @@ public sealed class Logistic : Distribution
         Dimensions = Tensor.CheckedLength(_eventShape);
     }
 
+    /// <inheritdoc/>
     public override int[] EventShape => (int[])_eventShape.Clone();
 
+    /// <summary>Elements D of one event.</summary>
     public int Dimensions { get; }
 
+    /// <inheritdoc/>
     public override Variable LogProb(Variable z)
     {
         CheckEvent(z);
         return Ops.SumPerSample(Ops.Add(Ops.LogSigmoid(z), Ops.LogSigmoid(Ops.Neg(z))));
     }
 
+    /// <inheritdoc/>
     public override Tensor Sample(int n, float temperature, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);

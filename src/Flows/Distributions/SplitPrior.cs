@@ -25,14 +25,19 @@ public sealed class SplitPrior : ConditionalDistribution
         Scale = AddParameter("scale", Tensor.Zeros(2 * channels));
     }
 
+    /// <summary>K, the channels of the kept half (the context).</summary>
     public int ContextChannels { get; }
 
+    /// <summary>F, the channels of the factored-out half.</summary>
     public int Channels { get; }
 
+    /// <summary>The convolution kernel "weight" [2F, K, 3, 3], initially zero.</summary>
     public Variable Weight { get; }
 
+    /// <summary>The bias "bias" [2F], initially zero.</summary>
     public Variable Bias { get; }
 
+    /// <summary>The output log-scale "scale" [2F] in units of 1/3, initially zero (see <see cref="ZeroConv2d.Scale"/>).</summary>
     public Variable Scale { get; }
 
     /// <summary>The mean and log-std [N, F, H, W] given the kept half [N, K, H, W].</summary>
@@ -48,6 +53,9 @@ public sealed class SplitPrior : ConditionalDistribution
         return (Ops.Slice(h, 1, 0, Channels, 2), Ops.Slice(h, 1, 1, Channels, 2));
     }
 
+    /// <summary>log p(z | kept) per sample, [N], in nats, for z [N, F, H, W] and the kept half [N, K, H, W] as the context.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="context"/> is null.</exception>
+    /// <exception cref="ArgumentException">The shapes of <paramref name="z"/> and the context do not match.</exception>
     public override Variable LogProb(Variable z, Variable? context)
     {
         ArgumentNullException.ThrowIfNull(z);
@@ -61,6 +69,8 @@ public sealed class SplitPrior : ConditionalDistribution
         return GaussianDensity.LogProb(z, mean, logScale);
     }
 
+    /// <summary>n samples [n, F, H, W] given the kept half [n, K, H, W]; <paramref name="temperature"/> scales the standard deviation.</summary>
+    /// <exception cref="ArgumentException">The context batch is not <paramref name="n"/>.</exception>
     public override Tensor Sample(int n, Variable? context, float temperature, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -8,6 +8,7 @@ public sealed class StandardNormal : Distribution
 {
     private readonly int[] _eventShape;
 
+    /// <summary>N(0, I) over events of <paramref name="eventShape"/>.</summary>
     public StandardNormal(params int[] eventShape)
     {
         ArgumentNullException.ThrowIfNull(eventShape);
@@ -15,10 +16,13 @@ public sealed class StandardNormal : Distribution
         Dimensions = Tensor.CheckedLength(_eventShape);
     }
 
+    /// <inheritdoc/>
     public override int[] EventShape => (int[])_eventShape.Clone();
 
+    /// <summary>Elements D of one event.</summary>
     public int Dimensions { get; }
 
+    /// <inheritdoc/>
     public override Variable LogProb(Variable z)
     {
         CheckEvent(z);
@@ -26,6 +30,7 @@ public sealed class StandardNormal : Distribution
         return Ops.AddScalar(Ops.Scale(sq, -0.5f), (float)(-0.5 * Dimensions * Math.Log(2 * Math.PI)));
     }
 
+    /// <inheritdoc/>
     public override Tensor Sample(int n, float temperature, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);

@@ -25,6 +25,7 @@ public sealed class Flow
         _config = config;
     }
 
+    /// <summary>Which of the three flows this is.</summary>
     public FlowKind Kind => _config.Model.Kind switch
     {
         "realnvp" => FlowKind.RealNvp,
@@ -41,6 +42,7 @@ public sealed class Flow
     /// <summary>Dimensions of one example.</summary>
     public int Dimensions => _model.Dimensions;
 
+    /// <summary>Total number of trainable scalars of the model.</summary>
     public long ParameterCount => _model.ParameterCount();
 
     /// <summary>The thresholds <see cref="Calibrate(ImageData, ScoreKind, double[])"/> set (saved and loaded with the flow), or null.</summary>

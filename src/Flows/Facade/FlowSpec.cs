@@ -19,6 +19,7 @@ public enum FlowKind
 /// </summary>
 public sealed record FlowSpec
 {
+    /// <summary>Which flow to build (default Glow).</summary>
     public FlowKind Kind { get; init; } = FlowKind.Glow;
 
     /// <summary>Multi-scale levels L (images).</summary>

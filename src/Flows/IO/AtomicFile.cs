@@ -6,6 +6,8 @@ namespace Flows.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Creates <paramref name="path"/> (and its folder) or replaces it atomically with what <paramref name="write"/> writes to the stream it is given.</summary>
+    /// <remarks>If <paramref name="write"/> throws, the temporary file is deleted, the target is left as it was, and the exception propagates.</remarks>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -35,6 +37,7 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Atomically writes <paramref name="text"/> to <paramref name="path"/> as UTF-8 without a byte-order mark.</summary>
     public static void WriteAllText(string path, string text)
         => Write(path, s =>
         {
@@ -42,6 +45,7 @@ public static class AtomicFile
             s.Write(bytes);
         });
 
+    /// <summary>Atomically writes <paramref name="bytes"/> to <paramref name="path"/>.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         var copy = bytes.ToArray();

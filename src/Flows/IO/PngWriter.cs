@@ -28,6 +28,7 @@ public static class PngWriter
         return ms.ToArray();
     }
 
+    /// <summary>Writes the PNG encoding of <paramref name="image"/> to <paramref name="stream"/> at its current position.</summary>
     public static void Write(RasterImage image, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(image);

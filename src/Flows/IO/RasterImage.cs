@@ -6,6 +6,8 @@ namespace Flows.IO;
 /// </summary>
 public sealed class RasterImage
 {
+    /// <summary>A black image of <paramref name="width"/> × <paramref name="height"/> pixels with 1 (grayscale) or 3 (RGB) <paramref name="channels"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side is less than 1 or <paramref name="channels"/> is neither 1 nor 3.</exception>
     public RasterImage(int width, int height, int channels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
@@ -21,10 +23,13 @@ public sealed class RasterImage
         Pixels = new byte[checked(width * height * channels)];
     }
 
+    /// <summary>Pixels per row.</summary>
     public int Width { get; }
 
+    /// <summary>Number of rows.</summary>
     public int Height { get; }
 
+    /// <summary>Bytes per pixel: 1 for grayscale, 3 for RGB.</summary>
     public int Channels { get; }
 
     /// <summary>The pixel bytes, row after row, channels interleaved.</summary>

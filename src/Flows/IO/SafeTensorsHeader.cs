@@ -10,8 +10,10 @@ public sealed class SafeTensorsHeader
         DataStart = dataStart;
     }
 
+    /// <summary>The tensors of the file, in file order: name, dtype, shape and byte range.</summary>
     public IReadOnlyList<SafeTensorInfo> Entries { get; }
 
+    /// <summary>The "__metadata__" strings (empty when the file has none).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Byte position of the data section in the file (8 + header length).</summary>

@@ -11,6 +11,7 @@ public sealed class SvgChart
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"];
     private readonly List<(string Name, List<(double X, double Y)> Points, bool Markers)> _series = [];
 
+    /// <summary>An empty chart with a title and axis labels.</summary>
     public SvgChart(string title, string xLabel, string yLabel)
     {
         Title = title;
@@ -18,10 +19,13 @@ public sealed class SvgChart
         YLabel = yLabel;
     }
 
+    /// <summary>The title, written above the plot.</summary>
     public string Title { get; }
 
+    /// <summary>The label of the horizontal axis.</summary>
     public string XLabel { get; }
 
+    /// <summary>The label of the vertical axis.</summary>
     public string YLabel { get; }
 
     /// <summary>Adds a series; non-finite points are skipped. <paramref name="markers"/> draws a dot at every point.</summary>
@@ -40,6 +44,7 @@ public sealed class SvgChart
         _series.Add((name, list, markers));
     }
 
+    /// <summary>The chart as a 720×420 SVG document; the axes cover every series' finite points (0 to 1 when there are none).</summary>
     public string ToSvg()
     {
         double x0 = double.PositiveInfinity, x1 = double.NegativeInfinity, y0 = double.PositiveInfinity, y1 = double.NegativeInfinity;

@@ -8,6 +8,7 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose state is expanded from <paramref name="seed"/> by SplitMix64.</summary>
     public Rng(ulong seed)
     {
         ulong x = seed;
@@ -33,6 +34,7 @@ public sealed class Rng
         }
     }
 
+    /// <summary>The next 64 random bits of the xoshiro256** stream.</summary>
     public ulong NextUInt64()
     {
         ulong result = RotL(_s1 * 5, 7) * 9;
@@ -59,6 +61,7 @@ public sealed class Rng
         return (int)((NextUInt64() >> 33) % (ulong)n);
     }
 
+    /// <summary>A standard normal draw (mean 0, standard deviation 1), Box–Muller in double precision.</summary>
     public double NextNormal()
     {
         // 1 - u keeps the log argument in (0, 1].
@@ -67,6 +70,7 @@ public sealed class Rng
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
+    /// <summary>Fills <paramref name="destination"/> with uniform draws in [<paramref name="low"/>, <paramref name="high"/>).</summary>
     public void FillUniform(Span<float> destination, float low = 0f, float high = 1f)
     {
         float width = high - low;
@@ -76,6 +80,7 @@ public sealed class Rng
         }
     }
 
+    /// <summary>Fills <paramref name="destination"/> with normal draws of mean <paramref name="mean"/> and standard deviation <paramref name="std"/>.</summary>
     public void FillNormal(Span<float> destination, float mean = 0f, float std = 1f)
     {
         for (int i = 0; i < destination.Length; i++)

@@ -14,6 +14,8 @@ namespace Flows.Models;
 /// </summary>
 public static class Glow
 {
+    /// <summary>A freshly initialised Glow of the shape <paramref name="config"/> describes, its weights drawn from <paramref name="rng"/>.</summary>
+    /// <exception cref="ArgumentException">The configuration is invalid (data not (C, H, W), no level, a negative step count or class count, hidden width below 1).</exception>
     public static MultiScaleFlow Create(GlowConfig config, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -10,15 +10,19 @@ public sealed record GlowConfig
     /// <summary>(C, H, W) of one image; H and W must be divisible by 2^Levels.</summary>
     public IReadOnlyList<int> DataShape { get; init; } = [1, 28, 28];
 
+    /// <summary>Number of levels L (each squeezes once; all but the last split).</summary>
     public int Levels { get; init; } = 2;
 
+    /// <summary>Flow steps per level K.</summary>
     public int StepsPerLevel { get; init; } = 8;
 
     /// <summary>Width of the coupling networks.</summary>
     public int Hidden { get; init; } = 128;
 
+    /// <summary>The coupling of each step: affine (default) or additive.</summary>
     public GlowCouplingKind Coupling { get; init; } = GlowCouplingKind.Affine;
 
+    /// <summary>The channel mixing of each step: the LU-parameterised 1×1 convolution by default.</summary>
     public GlowMixing Mixing { get; init; } = GlowMixing.Lu;
 
     /// <summary>

@@ -104,13 +104,16 @@ public sealed class MultiScaleFlow : FlowModel
             : AddModule("top", topPrior);
     }
 
+    /// <inheritdoc/>
     public override int[] DataShape => (int[])_dataShape.Clone();
 
+    /// <summary>The levels, in data-to-latent order.</summary>
     public IReadOnlyList<MultiScaleLevel> Levels => _levels;
 
     /// <summary>The event shape (C, H, W) of each level's latent, in <see cref="Encode"/> order.</summary>
     public IReadOnlyList<int[]> LatentShapes => _latentShapes;
 
+    /// <summary>The density of the final latent (N(0, I) unless one was given).</summary>
     public ConditionalDistribution TopPrior => _topPrior;
 
     /// <summary>
@@ -124,6 +127,7 @@ public sealed class MultiScaleFlow : FlowModel
     /// <summary>The reconstruction error of the memory-efficient backward passes since its last reset (<see cref="ReconstructionMonitor"/>).</summary>
     public ReconstructionMonitor Reconstruction { get; } = new();
 
+    /// <summary>log p(x) per sample, [N], in nats, for x [N, C, H, W], without a condition.</summary>
     public override Variable LogProb(Variable x) => LogProb(x, null);
 
     /// <summary>log p(x | condition) per sample, [N]; the condition goes to the top prior only.</summary>
@@ -133,6 +137,7 @@ public sealed class MultiScaleFlow : FlowModel
         return Run(x, condition, latents: null)!;
     }
 
+    /// <summary>Exact encoding of x [N, C, H, W] into one latent per level (see <see cref="LatentShapes"/>), first factored out first.</summary>
     public override IReadOnlyList<Tensor> Encode(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -146,6 +151,8 @@ public sealed class MultiScaleFlow : FlowModel
         }
     }
 
+    /// <summary>Exact decoding of one latent per level, in <see cref="Encode"/> order, to x [N, C, H, W]; the caller owns the result.</summary>
+    /// <exception cref="ArgumentException">The number of latents is not the number of levels.</exception>
     public override Tensor Decode(IReadOnlyList<Tensor> latents)
     {
         ArgumentNullException.ThrowIfNull(latents);
@@ -162,6 +169,7 @@ public sealed class MultiScaleFlow : FlowModel
         }
     }
 
+    /// <inheritdoc/>
     public override Tensor Sample(int n, float temperature, Rng rng) => Sample(n, temperature, rng, null);
 
     /// <summary>Samples given a condition for the top prior (e.g. one-hot labels [n, classes]).</summary>

@@ -37,6 +37,7 @@ public sealed class MultiScaleLevel : Module
     /// <summary>True when this level factors out half of its channels; false on the last level.</summary>
     public bool IsSplit { get; }
 
+    /// <summary>The steps, in data-to-latent order ("step0", "step1", …).</summary>
     public IReadOnlyList<Bijector> Steps => _steps;
 
     /// <summary>The learned prior of the factored-out half given the kept half; null means N(0, I).</summary>

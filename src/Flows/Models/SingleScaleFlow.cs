@@ -14,6 +14,7 @@ public sealed class SingleScaleFlow : FlowModel
 {
     private readonly int[] _dataShape;
 
+    /// <summary>A flow over data of <paramref name="dataShape"/> (without the batch axis) through <paramref name="bijector"/> to latents under <paramref name="prior"/>.</summary>
     public SingleScaleFlow(int[] dataShape, Bijector bijector, Distribution prior)
     {
         ArgumentNullException.ThrowIfNull(dataShape);
@@ -22,12 +23,16 @@ public sealed class SingleScaleFlow : FlowModel
         Prior = AddModule("prior", prior);
     }
 
+    /// <inheritdoc/>
     public override int[] DataShape => (int[])_dataShape.Clone();
 
+    /// <summary>The map f from data to latent ("bijector").</summary>
     public Bijector Bijector { get; }
 
+    /// <summary>The density p_z of the latent ("prior").</summary>
     public Distribution Prior { get; }
 
+    /// <inheritdoc/>
     public override Variable LogProb(Variable x)
     {
         CheckData(x.Shape);
@@ -35,6 +40,8 @@ public sealed class SingleScaleFlow : FlowModel
         return Ops.Add(Prior.LogProb(z), logDet);
     }
 
+    /// <summary>Exact encoding x → [z], one latent; the caller owns it (never the argument itself).</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not a batch of <see cref="DataShape"/>.</exception>
     public override IReadOnlyList<Tensor> Encode(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -46,6 +53,8 @@ public sealed class SingleScaleFlow : FlowModel
         return [ReferenceEquals(z.Value, x) ? x.Clone() : z.Value];
     }
 
+    /// <summary>Exact decoding of the single latent to x; the caller owns the result (never the argument itself).</summary>
+    /// <exception cref="ArgumentException"><paramref name="latents"/> does not hold exactly one tensor.</exception>
     public override Tensor Decode(IReadOnlyList<Tensor> latents)
     {
         ArgumentNullException.ThrowIfNull(latents);
@@ -59,6 +68,7 @@ public sealed class SingleScaleFlow : FlowModel
         return ReferenceEquals(x.Value, latents[0]) ? x.Value.Clone() : x.Value;
     }
 
+    /// <inheritdoc/>
     public override Tensor Sample(int n, float temperature, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);

@@ -13,6 +13,8 @@ public sealed class ActNormLayer : Module
 {
     private readonly Tensor _initialized;
 
+    /// <summary>An ActNorm over <paramref name="channels"/> channels, loc and logs at zero until the data-dependent initialisation.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channels"/> is less than 1.</exception>
     public ActNormLayer(int channels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
@@ -22,10 +24,13 @@ public sealed class ActNormLayer : Module
         _initialized = AddBuffer("initialized", Tensor.Zeros(1));
     }
 
+    /// <summary>Number of channels C (axis 1 of the input).</summary>
     public int Channels { get; }
 
+    /// <summary>The per-channel shift "loc" [C], added before scaling.</summary>
     public Variable Loc { get; }
 
+    /// <summary>The per-channel log-scale "logs" [C]; the output is multiplied by exp(logs).</summary>
     public Variable LogScale { get; }
 
     /// <summary>Whether the data-dependent initialisation has happened (or parameters were loaded).</summary>
@@ -35,6 +40,8 @@ public sealed class ActNormLayer : Module
         set => _initialized.Span[0] = value ? 1f : 0f;
     }
 
+    /// <summary>y = (x + loc)·exp(logs) for x [N, C, …], initialising loc and logs from this batch on the first training call.</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> does not have <see cref="Channels"/> on axis 1.</exception>
     public Variable Forward(Variable x) => Forward(x, relu: false);
 
     /// <summary>The layer followed by a ReLU when <paramref name="relu"/>, fused into one pass (Glow's coupling networks).</summary>

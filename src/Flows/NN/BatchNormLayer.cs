@@ -39,20 +39,29 @@ public abstract class BatchNormLayer : Module
         RunningVar = AddBuffer("runningVar", Tensor.Full(1f, features));
     }
 
+    /// <summary>Number of features (channels) C on axis 1.</summary>
     public int Features { get; }
 
+    /// <summary>Weight of the batch statistics in the running averages, in [0, 1].</summary>
     public float Momentum { get; }
 
+    /// <summary>ε, added to the variance before the square root.</summary>
     public float Epsilon { get; }
 
+    /// <summary>The per-feature scale "weight" [C], initially 1.</summary>
     public Variable Weight { get; }
 
+    /// <summary>The per-feature shift "bias" [C], initially 0.</summary>
     public Variable Bias { get; }
 
+    /// <summary>The running mean "runningMean" [C] used in evaluation mode, initially 0.</summary>
     public Tensor RunningMean { get; }
 
+    /// <summary>The running unbiased variance "runningVar" [C] used in evaluation mode, initially 1.</summary>
     public Tensor RunningVar { get; }
 
+    /// <summary>Normalises <paramref name="x"/> with the batch statistics (training, updating the running averages) or the running ones (evaluation).</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> has the wrong rank or not <see cref="Features"/> on axis 1.</exception>
     public Variable Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);

@@ -14,6 +14,11 @@ namespace Flows.NN;
 /// </summary>
 public sealed class GlowCouplingNetwork : Network
 {
+    /// <summary>A conditioner from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels with <paramref name="hidden"/> hidden channels.</summary>
+    /// <param name="inChannels">Channels of the conditioning half.</param>
+    /// <param name="outChannels">Channels of the output (e.g. shift and scale for the other half).</param>
+    /// <param name="hidden">Channels of the two hidden convolutions.</param>
+    /// <param name="rng">Source of the hidden convolutions' initial weights.</param>
     public GlowCouplingNetwork(int inChannels, int outChannels, int hidden, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -33,18 +38,25 @@ public sealed class GlowCouplingNetwork : Network
     /// <summary>Standard deviation of the hidden convolutions' initial weights.</summary>
     public const float InitStd = 0.05f;
 
+    /// <summary>Input channels ci.</summary>
     public int InChannels { get; }
 
+    /// <summary>Output channels co.</summary>
     public int OutChannels { get; }
 
+    /// <summary>The 3×3 convolution ci → hidden, without bias ("conv1").</summary>
     public Conv2dLayer Conv1 { get; }
 
+    /// <summary>The ActNorm after <see cref="Conv1"/> ("actnorm1").</summary>
     public ActNormLayer ActNorm1 { get; }
 
+    /// <summary>The 1×1 convolution hidden → hidden, without bias ("conv2").</summary>
     public Conv2dLayer Conv2 { get; }
 
+    /// <summary>The ActNorm after <see cref="Conv2"/> ("actnorm2").</summary>
     public ActNormLayer ActNorm2 { get; }
 
+    /// <summary>The zero-initialised 3×3 output convolution hidden → co ("zeroconv").</summary>
     public ZeroConv2d ZeroConv { get; }
 
     /// <summary>
@@ -58,6 +70,7 @@ public sealed class GlowCouplingNetwork : Network
         rng.FillNormal(weight.Span, 0f, std);
     }
 
+    /// <inheritdoc/>
     public override Variable Forward(Variable x)
     {
         var h = ActNorm1.Forward(Conv1.Forward(x), relu: true);

@@ -34,15 +34,19 @@ public sealed class Mlp : Network
         }
     }
 
+    /// <summary>Input width.</summary>
     public int InFeatures { get; }
 
+    /// <summary>Width of every hidden layer.</summary>
     public int HiddenFeatures { get; }
 
+    /// <summary>Output width.</summary>
     public int OutFeatures { get; }
 
     /// <summary>The linear layers, input first.</summary>
     public IReadOnlyList<Linear> Layers => _layers;
 
+    /// <inheritdoc/>
     public override Variable Forward(Variable x)
     {
         var h = _layers[0].Forward(x);

@@ -75,6 +75,7 @@ public abstract class Module
         }
     }
 
+    /// <summary>Every trainable parameter, depth first, in the order of <see cref="NamedParameters"/>.</summary>
     public IEnumerable<Variable> Parameters()
     {
         foreach (var (_, p) in NamedParameters())
@@ -95,6 +96,7 @@ public abstract class Module
         return n;
     }
 
+    /// <summary>Drops the gradient of every parameter (before the next backward).</summary>
     public void ZeroGrad()
     {
         foreach (var p in Parameters())
@@ -103,6 +105,8 @@ public abstract class Module
         }
     }
 
+    /// <summary>Registers <paramref name="value"/> (not copied) as a trainable parameter named <paramref name="name"/> and returns it.</summary>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is already used in this module.</exception>
     protected Variable AddParameter(string name, Tensor value)
     {
         var p = Variable.Parameter(value);
@@ -110,12 +114,16 @@ public abstract class Module
         return p;
     }
 
+    /// <summary>Registers <paramref name="value"/> (not copied) as a buffer named <paramref name="name"/>, saved with the model but not trained; returns it.</summary>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is already used in this module.</exception>
     protected Tensor AddBuffer(string name, Tensor value)
     {
         _buffers.Add((CheckName(name), value));
         return value;
     }
 
+    /// <summary>Registers <paramref name="module"/> as a child named <paramref name="name"/> (its names get the prefix "name."), sets its training mode to this one's and returns it.</summary>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is already used in this module.</exception>
     protected T AddModule<T>(string name, T module)
         where T : Module
     {

@@ -17,6 +17,15 @@ public sealed class ResNet : Network
     private readonly BatchNorm2dLayer? _outputNorm;
     private readonly Conv2dLayer _output;
 
+    /// <summary>A residual conditioner from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels.</summary>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="outChannels">Output channels.</param>
+    /// <param name="width">Channels inside the network.</param>
+    /// <param name="blocks">Number of residual blocks (0 or more).</param>
+    /// <param name="rng">Source of the initial weights.</param>
+    /// <param name="normalization">Batch and/or weight normalisation of the hidden layers.</param>
+    /// <param name="zeroInitOutput">Start the output convolution at zero.</param>
+    /// <param name="kernelSize">Side of every convolution's kernel; odd.</param>
     public ResNet(int inChannels, int outChannels, int width, int blocks, Rng rng, ResNetNormalization normalization = ResNetNormalization.Batch, bool zeroInitOutput = true, int kernelSize = 3)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -41,14 +50,20 @@ public sealed class ResNet : Network
         _output = AddModule("output", new Conv2dLayer(width, outChannels, kernelSize, rng, zeroInit: zeroInitOutput));
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; }
 
+    /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
+    /// <summary>Channels inside the network.</summary>
     public int Width { get; }
 
+    /// <summary>The normalisation of the hidden layers.</summary>
     public ResNetNormalization Normalization { get; }
 
+    /// <summary>The network's output [N, out, H, W] for <paramref name="x"/> [N, in, H, W].</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not [N, <see cref="InChannels"/>, H, W].</exception>
     public override Variable Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);

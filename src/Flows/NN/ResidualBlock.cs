@@ -15,6 +15,11 @@ public sealed class ResidualBlock : Module
     private readonly Func<Variable, Variable> _conv1;
     private readonly Func<Variable, Variable> _conv2;
 
+    /// <summary>A residual block on <paramref name="width"/> channels.</summary>
+    /// <param name="width">Channels of input and output.</param>
+    /// <param name="normalization">Batch and/or weight normalisation of the block's layers.</param>
+    /// <param name="rng">Source of the initial weights.</param>
+    /// <param name="kernelSize">Side of both convolutions' kernels; odd.</param>
     public ResidualBlock(int width, ResNetNormalization normalization, Rng rng, int kernelSize = 3)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -34,8 +39,10 @@ public sealed class ResidualBlock : Module
         _conv2 = ResNet.ForwardOf(AddModule("conv2", ResNet.CreateConv(width, width, kernelSize, normalization, rng)));
     }
 
+    /// <summary>Channels of input and output.</summary>
     public int Width { get; }
 
+    /// <summary>y = x + the residual branch, same shape as <paramref name="x"/> [N, width, H, W].</summary>
     public Variable Forward(Variable x)
     {
         ArgumentNullException.ThrowIfNull(x);

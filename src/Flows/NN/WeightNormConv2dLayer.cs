@@ -13,6 +13,13 @@ public sealed class WeightNormConv2dLayer : Module
 {
     private static readonly int[] NormAxes = [1, 2, 3];
 
+    /// <summary>A weight-normalised convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels.</summary>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="outChannels">Output channels.</param>
+    /// <param name="kernelSize">Side k of the kernel; odd.</param>
+    /// <param name="rng">Source of the initial direction and bias.</param>
+    /// <param name="bias">Whether the layer has a bias.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A channel count is less than 1 or the kernel size is not a positive odd number.</exception>
     public WeightNormConv2dLayer(int inChannels, int outChannels, int kernelSize, Rng rng, bool bias = true)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -52,16 +59,22 @@ public sealed class WeightNormConv2dLayer : Module
         }
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; }
 
+    /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
+    /// <summary>Side k of the square kernel.</summary>
     public int KernelSize { get; }
 
+    /// <summary>The unnormalised kernel "direction" [out, in, k, k].</summary>
     public Variable Direction { get; }
 
+    /// <summary>The per-output-channel norm "gain" [out] of the effective weight.</summary>
     public Variable Gain { get; }
 
+    /// <summary>The bias "bias" [out], or null when built without one.</summary>
     public Variable? Bias { get; }
 
     /// <summary>The effective weight gain·direction/‖direction‖, differentiable in both.</summary>
@@ -72,5 +85,6 @@ public sealed class WeightNormConv2dLayer : Module
         return Ops.Mul(Direction, factor);
     }
 
+    /// <summary>The convolution of <paramref name="x"/> [N, in, H, W] with <see cref="Weight"/>, giving [N, out, H, W].</summary>
     public Variable Forward(Variable x) => Ops.Conv2d(x, Weight(), Bias);
 }

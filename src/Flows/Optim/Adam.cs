@@ -16,6 +16,15 @@ public sealed class Adam : Optimizer
     private float _stepSize;
     private float _invCorrection2;
 
+    /// <summary>Adam over <paramref name="parameters"/>, with zero moments.</summary>
+    /// <param name="parameters">Named parameters, usually <c>Module.NamedParameters()</c>; names must be unique.</param>
+    /// <param name="learningRate">The initial step size lr.</param>
+    /// <param name="beta1">Decay β₁ of the first moment, in [0, 1).</param>
+    /// <param name="beta2">Decay β₂ of the second moment, in [0, 1).</param>
+    /// <param name="eps">ε added to the denominator; non-negative.</param>
+    /// <param name="weightDecay">Weight decay λ; non-negative.</param>
+    /// <param name="decoupledWeightDecay">True for AdamW-style decoupled decay, false for an L2 penalty on the gradient.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A beta outside [0, 1), or a negative ε or λ.</exception>
     public Adam(IEnumerable<(string Name, Variable Value)> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool decoupledWeightDecay = false)
         : base(parameters, learningRate, "adam")
     {
@@ -32,12 +41,16 @@ public sealed class Adam : Optimizer
         _v = CreateSlot("v");
     }
 
+    /// <summary>Decay β₁ of the first moment m.</summary>
     public double Beta1 { get; }
 
+    /// <summary>Decay β₂ of the second moment v.</summary>
     public double Beta2 { get; }
 
+    /// <summary>ε, added to √v̂ in the denominator.</summary>
     public double Eps { get; }
 
+    /// <summary>Weight decay λ (0 for none); see <see cref="DecoupledWeightDecay"/>.</summary>
     public double WeightDecay { get; }
 
     /// <summary>True: AdamW-style decoupled decay; false: L2 penalty added to the gradient.</summary>
@@ -51,6 +64,7 @@ public sealed class Adam : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     protected override void BeginStep(long stepNumber)
     {
         // Bias corrections in double, rounded once per step.
@@ -58,6 +72,7 @@ public sealed class Adam : Optimizer
         _invCorrection2 = (float)(1 / (1 - Math.Pow(Beta2, stepNumber)));
     }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Span<float> value, ReadOnlySpan<float> grad)
     {
         var m = _m[index].Span;

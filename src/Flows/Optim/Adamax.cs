@@ -14,6 +14,14 @@ public sealed class Adamax : Optimizer
     private readonly Tensor[] _u;
     private float _stepSize;
 
+    /// <summary>Adamax over <paramref name="parameters"/>, with zero state.</summary>
+    /// <param name="parameters">Named parameters, usually <c>Module.NamedParameters()</c>; names must be unique.</param>
+    /// <param name="learningRate">The initial step size lr.</param>
+    /// <param name="beta1">Decay β₁ of the first moment, in [0, 1).</param>
+    /// <param name="beta2">Decay β₂ of the infinity norm u, in [0, 1).</param>
+    /// <param name="eps">ε added to u in the denominator; non-negative.</param>
+    /// <param name="weightDecay">L2 weight decay λ; non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A beta outside [0, 1), or a negative ε or λ.</exception>
     public Adamax(IEnumerable<(string Name, Variable Value)> parameters, double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
         : base(parameters, learningRate, "adamax")
     {
@@ -29,16 +37,22 @@ public sealed class Adamax : Optimizer
         _u = CreateSlot("u");
     }
 
+    /// <summary>Decay β₁ of the first moment m.</summary>
     public double Beta1 { get; }
 
+    /// <summary>Decay β₂ of the infinity norm u.</summary>
     public double Beta2 { get; }
 
+    /// <summary>ε, added to u in the denominator.</summary>
     public double Eps { get; }
 
+    /// <summary>L2 weight decay λ, added to the gradient as λθ (0 for none).</summary>
     public double WeightDecay { get; }
 
+    /// <inheritdoc/>
     protected override void BeginStep(long stepNumber) => _stepSize = (float)(LearningRate / (1 - Math.Pow(Beta1, stepNumber)));
 
+    /// <inheritdoc/>
     protected override void Update(int index, Span<float> value, ReadOnlySpan<float> grad)
     {
         var m = _m[index].Span;

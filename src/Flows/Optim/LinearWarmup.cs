@@ -9,6 +9,8 @@ namespace Flows.Optim;
 /// </summary>
 public sealed class LinearWarmup : LearningRateSchedule
 {
+    /// <summary>A ramp to <paramref name="baseRate"/> over <paramref name="warmupSteps"/> steps (0: constant from the start).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The base rate is negative or not finite, or the warm-up is negative.</exception>
     public LinearWarmup(double baseRate, long warmupSteps)
     {
         if (!double.IsFinite(baseRate) || baseRate < 0)
@@ -21,11 +23,13 @@ public sealed class LinearWarmup : LearningRateSchedule
         WarmupSteps = warmupSteps;
     }
 
+    /// <summary>The rate after the warm-up.</summary>
     public double BaseRate { get; }
 
     /// <summary>Length of the ramp in steps; 0 means no warm-up.</summary>
     public long WarmupSteps { get; }
 
+    /// <inheritdoc/>
     public override double LearningRateAt(long stepNumber)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(stepNumber, 1);

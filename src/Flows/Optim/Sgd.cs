@@ -11,6 +11,12 @@ public sealed class Sgd : Optimizer
 {
     private readonly Tensor[]? _buffers;
 
+    /// <summary>SGD over <paramref name="parameters"/>, with zero momentum buffers when μ &gt; 0.</summary>
+    /// <param name="parameters">Named parameters, usually <c>Module.NamedParameters()</c>; names must be unique.</param>
+    /// <param name="learningRate">The initial step size lr.</param>
+    /// <param name="momentum">Momentum μ, in [0, 1); 0 for plain SGD.</param>
+    /// <param name="weightDecay">L2 weight decay λ; non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Momentum outside [0, 1) or a negative weight decay.</exception>
     public Sgd(IEnumerable<(string Name, Variable Value)> parameters, double learningRate, double momentum = 0, double weightDecay = 0)
         : base(parameters, learningRate, "sgd")
     {
@@ -28,10 +34,13 @@ public sealed class Sgd : Optimizer
         }
     }
 
+    /// <summary>Momentum μ (0 for plain SGD).</summary>
     public double Momentum { get; }
 
+    /// <summary>L2 weight decay λ, added to the gradient as λθ (0 for none).</summary>
     public double WeightDecay { get; }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Span<float> value, ReadOnlySpan<float> grad)
     {
         float lr = (float)LearningRate, l2 = (float)WeightDecay, mu = (float)Momentum;

@@ -9,6 +9,12 @@ namespace Flows.Optim;
 /// </summary>
 public sealed class WarmupCosine : LearningRateSchedule
 {
+    /// <summary>A schedule by step count.</summary>
+    /// <param name="baseRate">The peak rate, reached at the end of the warm-up.</param>
+    /// <param name="warmupSteps">Length W of the linear warm-up in steps (0 for none).</param>
+    /// <param name="totalSteps">Total steps T, at which the decay reaches the floor; at least 1.</param>
+    /// <param name="floorFraction">The final rate as a fraction of <paramref name="baseRate"/>, in [0, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside the range given above.</exception>
     public WarmupCosine(double baseRate, long warmupSteps, long totalSteps, double floorFraction = 0)
     {
         if (!double.IsFinite(baseRate) || baseRate < 0)
@@ -33,10 +39,13 @@ public sealed class WarmupCosine : LearningRateSchedule
     public static WarmupCosine ByProgress(double baseRate, long warmupSteps, double floorFraction = 0)
         => new(baseRate, warmupSteps, totalSteps: 1, floorFraction) { Progress = 0 };
 
+    /// <summary>The peak rate, reached at the end of the warm-up.</summary>
     public double BaseRate { get; }
 
+    /// <summary>Length W of the linear warm-up in steps.</summary>
     public long WarmupSteps { get; }
 
+    /// <summary>Total steps T of the decay (not used while <see cref="Progress"/> is set).</summary>
     public long TotalSteps { get; }
 
     /// <summary>The rate at the end, as a fraction of <see cref="BaseRate"/>.</summary>
@@ -48,6 +57,7 @@ public sealed class WarmupCosine : LearningRateSchedule
     /// </summary>
     public double? Progress { get; set; }
 
+    /// <inheritdoc/>
     public override double LearningRateAt(long stepNumber)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(stepNumber, 1);

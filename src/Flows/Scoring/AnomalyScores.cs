@@ -6,6 +6,12 @@ namespace Flows.Scoring;
 /// </summary>
 public sealed class AnomalyScores
 {
+    /// <summary>Scores of a set of examples; the arrays are kept, not copied, and need one value per example.</summary>
+    /// <param name="logProb">log p(x) in nats.</param>
+    /// <param name="likelihood">−log p(x): bits per dimension for images, nats for vectors.</param>
+    /// <param name="compressedBitsPerDim">Images: the PNG-compressed length in bits per dimension, or null.</param>
+    /// <param name="backgroundLikelihood">The background model's likelihood score, or null.</param>
+    /// <exception cref="ArgumentException">The arrays differ in length.</exception>
     public AnomalyScores(float[] logProb, float[] likelihood, float[]? compressedBitsPerDim = null, float[]? backgroundLikelihood = null)
     {
         ArgumentNullException.ThrowIfNull(logProb);
@@ -21,6 +27,7 @@ public sealed class AnomalyScores
         BackgroundLikelihood = backgroundLikelihood;
     }
 
+    /// <summary>Number of examples scored.</summary>
     public int Count => LogProb.Length;
 
     /// <summary>log p(x) in nats (of the dequantized pixels, for images).</summary>

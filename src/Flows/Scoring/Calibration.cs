@@ -19,6 +19,7 @@ public sealed record Calibration
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>The name of the calibrated score (as <see cref="AnomalyScores.Name"/> writes it).</summary>
     public string Score { get; init; } = AnomalyScores.Name(ScoreKind.Likelihood);
 
     /// <summary>The false-positive rates, ascending.</summary>
@@ -33,6 +34,12 @@ public sealed record Calibration
     /// <summary>What the held-out data were (for people reading the file).</summary>
     public string? Data { get; init; }
 
+    /// <summary>Thresholds on <paramref name="score"/> at each false-positive rate from the held-out scores (+∞ where too few examples support the rate).</summary>
+    /// <param name="heldOut">Scores of held-out in-distribution examples.</param>
+    /// <param name="score">The score the values are of.</param>
+    /// <param name="falsePositiveRates">Rates in (0, 1), in any order.</param>
+    /// <param name="data">What the held-out data were, recorded in the file; optional.</param>
+    /// <exception cref="ArgumentException">No scores, a non-finite score, no rates, or a rate outside (0, 1).</exception>
     public static Calibration Fit(IReadOnlyList<double> heldOut, ScoreKind score, IReadOnlyList<double> falsePositiveRates, string? data = null)
     {
         ArgumentNullException.ThrowIfNull(heldOut);
@@ -67,8 +74,13 @@ public sealed record Calibration
             : throw new ArgumentException($"Not calibrated at false-positive rate {falsePositiveRate}; the calibrated rates are {string.Join(", ", FalsePositiveRates)}.", nameof(falsePositiveRate));
     }
 
+    /// <summary>This calibration as indented camel-case JSON (the content of <see cref="FileName"/>).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Reads a calibration written by <see cref="ToJson"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="source">Where it came from (a path), for error messages.</param>
+    /// <exception cref="InvalidDataException">The JSON is malformed, names an unknown score, or its rates and thresholds do not match.</exception>
     public static Calibration FromJson(string json, string source)
     {
         try

@@ -24,6 +24,7 @@ public sealed class Tensor
     /// <summary>Number of elements (the product of <see cref="Shape"/>).</summary>
     public int Length { get; }
 
+    /// <summary>Number of axes (the length of <see cref="Shape"/>).</summary>
     public int Rank => Shape.Length;
 
     /// <summary>True once <see cref="Release"/> has returned the storage to the pool.</summary>
@@ -38,6 +39,8 @@ public sealed class Tensor
     /// <summary>Extent of axis <paramref name="axis"/>; negative counts from the end.</summary>
     public int Dim(int axis) => Shape[axis < 0 ? axis + Rank : axis];
 
+    /// <summary>A tensor of <paramref name="shape"/> filled with zeros (pooled storage).</summary>
+    /// <exception cref="ArgumentException">An extent is negative or the shape has too many elements.</exception>
     public static Tensor Zeros(params int[] shape)
     {
         var t = Uninitialized(shape);
@@ -45,6 +48,8 @@ public sealed class Tensor
         return t;
     }
 
+    /// <summary>A tensor of <paramref name="shape"/> with every element equal to <paramref name="value"/> (pooled storage).</summary>
+    /// <exception cref="ArgumentException">An extent is negative or the shape has too many elements.</exception>
     public static Tensor Full(float value, params int[] shape)
     {
         var t = Uninitialized(shape);
@@ -88,6 +93,7 @@ public sealed class Tensor
 
     private bool IsWrapped { get; init; }
 
+    /// <summary>A copy with the same shape in new pooled storage; the caller owns it.</summary>
     public Tensor Clone() => FromArray(Span, Shape);
 
     /// <summary>A copy with another shape of the same number of elements.</summary>
@@ -102,6 +108,7 @@ public sealed class Tensor
         return FromArray(Span, shape);
     }
 
+    /// <summary>A new array holding a copy of the elements, row-major.</summary>
     public float[] ToArray() => Span.ToArray();
 
     /// <summary>Element at a full index; for tests and small tensors, not for loops over large ones.</summary>
@@ -127,10 +134,13 @@ public sealed class Tensor
         }
     }
 
+    /// <summary>True when <paramref name="other"/> has exactly this tensor's shape.</summary>
     public bool SameShape(Tensor other) => SameShape(Shape, other.Shape);
 
+    /// <summary>True when the two shapes have the same rank and extents.</summary>
     public static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 
+    /// <summary>A shape for messages, e.g. <c>[64, 3, 32, 32]</c>.</summary>
     public static string FormatShape(ReadOnlySpan<int> shape)
     {
         var sb = new StringBuilder("[");
@@ -147,6 +157,7 @@ public sealed class Tensor
         return sb.Append(']').ToString();
     }
 
+    /// <summary>The type and shape, e.g. <c>Tensor[64, 3, 32, 32]</c>.</summary>
     public override string ToString() => $"Tensor{FormatShape(Shape)}";
 
     internal static int CheckedLength(ReadOnlySpan<int> shape)

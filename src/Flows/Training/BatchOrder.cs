@@ -12,6 +12,9 @@ public sealed class BatchOrder
     private int _cachedEpoch = -1;
     private int[] _permutation = [];
 
+    /// <summary>The order of batches of <paramref name="batchSize"/> over <paramref name="count"/> training examples, shuffled from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException">Fewer examples than one batch.</exception>
     public BatchOrder(int count, int batchSize, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -25,15 +28,19 @@ public sealed class BatchOrder
         Seed = seed;
     }
 
+    /// <summary>Number of training examples.</summary>
     public int Count { get; }
 
+    /// <summary>Examples per step.</summary>
     public int BatchSize { get; }
 
+    /// <summary>The seed the epochs' permutations derive from.</summary>
     public ulong Seed { get; }
 
     /// <summary>Steps per epoch, B = ⌊Count / BatchSize⌋.</summary>
     public int BatchesPerEpoch => Count / BatchSize;
 
+    /// <summary>The 0-based epoch of the 0-based step <paramref name="step"/>.</summary>
     public int EpochOf(long step) => (int)(step / BatchesPerEpoch);
 
     /// <summary>The example indices of step <paramref name="step"/>.</summary>

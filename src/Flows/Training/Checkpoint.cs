@@ -15,9 +15,13 @@ namespace Flows.Training;
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The run configuration's file name (<see cref="RunConfig"/> as JSON).</summary>
     public const string ConfigFile = "config.json";
+    /// <summary>The file name of the model's parameters and buffers.</summary>
     public const string ModelFile = "model.safetensors";
+    /// <summary>The file name of the optimizer's named state.</summary>
     public const string OptimizerFile = "optimizer.safetensors";
+    /// <summary>The file name of the training state (step, noise generator, time).</summary>
     public const string StateFile = "state.json";
 
     /// <summary>The name of the checkpoint folder inside a run folder.</summary>
@@ -194,12 +198,18 @@ public static class Checkpoint
     private static bool IsCheckpoint(string folder)
         => File.Exists(Path.Combine(folder, ConfigFile)) && File.Exists(Path.Combine(folder, ModelFile));
 
+    /// <summary>The run configuration in <paramref name="folder"/>'s <see cref="ConfigFile"/>.</summary>
+    /// <exception cref="FileNotFoundException">The folder has no <see cref="ConfigFile"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a run configuration of a known format.</exception>
     public static RunConfig ReadConfig(string folder)
     {
         string path = Path.Combine(folder, ConfigFile);
         return RunConfig.FromJson(File.ReadAllText(path), path);
     }
 
+    /// <summary>The training state in <paramref name="folder"/>'s <see cref="StateFile"/>, checked for consistency.</summary>
+    /// <exception cref="FileNotFoundException">The folder has no <see cref="StateFile"/>: the checkpoint cannot be resumed.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid training state.</exception>
     public static TrainingState ReadState(string folder)
     {
         string path = Path.Combine(folder, StateFile);
@@ -310,6 +320,9 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Restores <paramref name="optimizer"/>'s state from <paramref name="folder"/>'s <see cref="OptimizerFile"/>.</summary>
+    /// <exception cref="FileNotFoundException">The folder has no <see cref="OptimizerFile"/>: the checkpoint cannot be resumed.</exception>
+    /// <exception cref="InvalidDataException">The file holds a non-finite value, or its state does not match the optimizer's names and shapes.</exception>
     public static void LoadOptimizer(string folder, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);

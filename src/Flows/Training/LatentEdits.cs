@@ -23,6 +23,7 @@ public static class LatentEdits
         return z;
     }
 
+    /// <summary>Decodes <paramref name="latents"/> (one tensor per level) to data, in evaluation mode without gradients.</summary>
     public static Tensor Decode(FlowModel model, IReadOnlyList<Tensor> latents)
     {
         ArgumentNullException.ThrowIfNull(model);

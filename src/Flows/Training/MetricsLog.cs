@@ -17,6 +17,7 @@ public sealed class MetricsLog
 
     private readonly List<MetricsRecord> _records = [];
 
+    /// <summary>An empty log that appends to <paramref name="path"/> (an existing file is appended to, not read).</summary>
     public MetricsLog(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -34,6 +35,7 @@ public sealed class MetricsLog
         Path = string.Empty;
     }
 
+    /// <summary>Every record of the log, in order.</summary>
     public IReadOnlyList<MetricsRecord> Records => _records;
 
     /// <summary>
@@ -75,6 +77,7 @@ public sealed class MetricsLog
         return log;
     }
 
+    /// <summary>Adds <paramref name="record"/> and, unless the log is in memory only, appends it to the file as one JSON line.</summary>
     public void Append(MetricsRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -127,5 +130,6 @@ public sealed class MetricsLog
         return smooth;
     }
 
+    /// <summary>A metric value with four decimals, invariant culture (e.g. "1.0523").</summary>
     public static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 }

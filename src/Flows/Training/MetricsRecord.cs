@@ -9,6 +9,7 @@ public sealed record MetricsRecord
     /// <summary>"train" or "test".</summary>
     public string Kind { get; init; } = "train";
 
+    /// <summary>The steps completed when the line was written (train lines: the 1-based step just taken).</summary>
     public long Step { get; init; }
 
     /// <summary>Epochs completed when the line was written (fractional for train lines).</summary>
@@ -20,11 +21,13 @@ public sealed record MetricsRecord
     /// <summary>Train: the batch loss. Test: the mean over the test examples.</summary>
     public double Value { get; init; }
 
+    /// <summary>Train lines: the learning rate the step used.</summary>
     public double? LearningRate { get; init; }
 
     /// <summary>Examples per second over the steps since the previous train line.</summary>
     public double? ExamplesPerSecond { get; init; }
 
+    /// <summary>Train lines: the global gradient norm before clipping (absent when no backward ran).</summary>
     public double? GradientNorm { get; init; }
 
     /// <summary>Memory-efficient back-propagation's reconstruction error of the step (absent otherwise).</summary>

@@ -46,6 +46,7 @@ public sealed record ModelConfig
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>True when the data are images ([C, H, W]); not saved in the JSON.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsImage => DataShape.Length == 3;
 }

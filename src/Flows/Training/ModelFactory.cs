@@ -6,8 +6,11 @@ namespace Flows.Training;
 /// <summary>Builds the flow a <see cref="ModelConfig"/> describes (before its parameters are trained or loaded).</summary>
 public static class ModelFactory
 {
+    /// <summary>The values <see cref="ModelConfig.Kind"/> may take.</summary>
     public static IReadOnlyList<string> Kinds { get; } = ["glow", "realnvp", "nice"];
 
+    /// <summary>A freshly initialised model of <paramref name="config"/>, its weights seeded by <see cref="ModelConfig.Seed"/>.</summary>
+    /// <exception cref="ArgumentException">An unknown kind, or a model too large for the available memory.</exception>
     public static FlowModel Create(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

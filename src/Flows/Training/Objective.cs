@@ -25,14 +25,17 @@ public sealed class Objective
     /// <summary>"bpd" or "nll".</summary>
     public string Name => Bits is null ? "nll" : "bpd";
 
+    /// <summary>Bits per dimension for an image dataset (at its dequantization's bits), negative log-likelihood in nats otherwise.</summary>
     public static Objective For(Dataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         return new Objective(dataset.Train.Dimensions, dataset.Dequantization?.Bits);
     }
 
+    /// <summary>Mean bits per dimension of images with <paramref name="dimensions"/> values dequantized at <paramref name="bits"/> bits.</summary>
     public static Objective BitsPerDim(int dimensions, int bits = 8) => new(dimensions, bits);
 
+    /// <summary>Mean negative log-likelihood in nats of points with <paramref name="dimensions"/> values.</summary>
     public static Objective NegativeLogLikelihood(int dimensions) => new(dimensions, null);
 
     /// <summary>The scalar loss node: the batch mean of the metric.</summary>

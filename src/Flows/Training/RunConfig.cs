@@ -24,14 +24,19 @@ public sealed record RunConfig
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>The format tag; <see cref="CurrentFormat"/> for configs written by this version.</summary>
     public string Format { get; init; } = CurrentFormat;
 
+    /// <summary>The architecture.</summary>
     public ModelConfig Model { get; init; } = new();
 
+    /// <summary>The data and their preprocessing.</summary>
     public DataConfig Data { get; init; } = new();
 
+    /// <summary>How the run trains.</summary>
     public TrainingSettings Training { get; init; } = new();
 
+    /// <summary>This configuration as indented camel-case JSON (the content of config.json); null fields are left out.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <exception cref="InvalidDataException">The text is not a run configuration of a known format.</exception>

@@ -16,6 +16,17 @@ namespace Flows.Training;
 /// </summary>
 public sealed class Trainer
 {
+    /// <summary>A trainer at step 0 of <paramref name="model"/> on <paramref name="train"/>.</summary>
+    /// <param name="model">The flow to train.</param>
+    /// <param name="optimizer">The optimizer over the model's parameters.</param>
+    /// <param name="schedule">Sets the learning rate before each step; null keeps the optimizer's rate.</param>
+    /// <param name="train">The training data; its examples must have the model's number of dimensions.</param>
+    /// <param name="objective">The loss: bits per dimension or negative log-likelihood.</param>
+    /// <param name="order">Which examples make up each step's batch.</param>
+    /// <param name="noise">The generator of the dequantization noise.</param>
+    /// <param name="clipNorm">Maximum global gradient norm; 0 for no clipping.</param>
+    /// <exception cref="ArgumentException">The data's examples do not have the model's number of dimensions.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="clipNorm"/> is negative.</exception>
     public Trainer(FlowModel model, Optimizer optimizer, LearningRateSchedule? schedule, DataSplit train, Objective objective, BatchOrder order, Rng noise, double clipNorm = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -41,16 +52,22 @@ public sealed class Trainer
         ClipNorm = clipNorm;
     }
 
+    /// <summary>The flow being trained.</summary>
     public FlowModel Model { get; }
 
+    /// <summary>The optimizer over the model's parameters.</summary>
     public Optimizer Optimizer { get; }
 
+    /// <summary>The learning-rate schedule, or null to keep the optimizer's rate.</summary>
     public LearningRateSchedule? Schedule { get; }
 
+    /// <summary>The training data.</summary>
     public DataSplit Train { get; }
 
+    /// <summary>The loss minimised: bits per dimension or negative log-likelihood.</summary>
     public Objective Objective { get; }
 
+    /// <summary>Which examples make up each step's batch.</summary>
     public BatchOrder Order { get; }
 
     /// <summary>The generator of the dequantization noise (its state is checkpointed).</summary>

@@ -9,10 +9,13 @@ public sealed partial class TrainingRun
     /// <summary>Seed of every picture's samples, so pictures of successive epochs show the same noise.</summary>
     public const ulong PictureSeed = 7;
 
+    /// <summary>The run's metrics log, metrics.jsonl in the output folder.</summary>
     public string MetricsPath => Path.Combine(Folder, "metrics.jsonl");
 
+    /// <summary>The training curve, curve.svg in the output folder.</summary>
     public string CurvePath => Path.Combine(Folder, "curve.svg");
 
+    /// <summary>The folder of the sample pictures (samples/epoch-NNN.png).</summary>
     public string SamplesFolder => Path.Combine(Folder, "samples");
 
     /// <summary>The model of the run's best test evaluation (config and weights, no optimizer state).</summary>

@@ -38,16 +38,22 @@ public sealed partial class TrainingRun
     /// <summary>The output folder.</summary>
     public string Folder { get; }
 
+    /// <summary>The run's configuration (as saved in its checkpoints).</summary>
     public RunConfig Config { get; }
 
+    /// <summary>The data the run trains and evaluates on.</summary>
     public Dataset Dataset { get; }
 
+    /// <summary>The flow being trained.</summary>
     public FlowModel Model { get; }
 
+    /// <summary>The optimizer over the model's parameters.</summary>
     public Optimizer Optimizer => _trainer.Optimizer;
 
+    /// <summary>Training steps completed, over resumes.</summary>
     public long StepCount => _trainer.StepCount;
 
+    /// <summary>The checkpoint folder inside the output folder (<see cref="Checkpoint.FolderName"/>).</summary>
     public string CheckpointFolder => Path.Combine(Folder, Checkpoint.FolderName);
 
     /// <summary>A new run of <paramref name="config"/> on <paramref name="dataset"/> in <paramref name="folder"/>, which must not hold a run already.</summary>

@@ -8,6 +8,7 @@ namespace Flows.Training;
 /// </summary>
 public sealed record TrainingSettings
 {
+    /// <summary>Examples per training step (over all ranks together).</summary>
     public int Batch { get; init; } = 64;
 
     /// <summary>The optimizer (absent from configurations written before it existed: Adam).</summary>

@@ -29,6 +29,7 @@ internal static class FlowsCli
         yield return ManipulateCommand.Create();
         yield return EncodeCommand.Create();
         yield return DecodeCommand.Create();
+        yield return Commands.Plot.PlotCommand.Create();
         yield return Commands.Bench.BenchCommand.Create();
     }
 

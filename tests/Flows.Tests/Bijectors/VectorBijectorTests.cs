@@ -143,6 +143,25 @@ public sealed class VectorBijectorTests
     }
 
     [Fact]
+    public void A_permutation_uses_the_order_a_checkpoint_loads_into_its_buffer()
+    {
+        var rng = new Rng(27);
+        var x = BijectorContract.RandomInput(rng, 2, 4);
+        var permutation = VectorPermutation.Reverse(4);
+        var buffer = permutation.NamedBuffers().Single(b => b.Name == "order").Value.Span;
+        float[] loaded = [2, 0, 3, 1]; // as Checkpoint.LoadModel copies a saved order in
+        loaded.CopyTo(buffer);
+        Assert.Equal([2, 0, 3, 1], permutation.Order);
+        var (z, _) = permutation.Forward(Variable.Constant(x));
+        Assert.Equal(x[1, 2], z.Value[1, 0]);
+        Assert.Equal(x[1, 1], z.Value[1, 3]);
+        BijectorContract.Check(permutation, x);
+
+        buffer[0] = 0; // [0, 0, 3, 1]: not a permutation
+        Assert.Throws<InvalidOperationException>(() => permutation.Forward(Variable.Constant(x)));
+    }
+
+    [Fact]
     public void Flatten_satisfies_the_contract_and_round_trips_the_shape()
     {
         var rng = new Rng(26);

@@ -38,7 +38,7 @@ public static class RankAgreement
         if (builds.Length > 0)
         {
             throw new RanksDisagreeException(
-                $"{Ranks(builds)} {(builds.Length == 1 ? "runs" : "run")} a different build of flows than rank 0 ({Build} on rank {communicator.Rank}); install the same version on every machine of the job.");
+                $"{Ranks(builds)} {(builds.Length == 1 ? "runs" : "run")} a different build of flows than rank 0{(communicator.IsRoot ? $", which runs {Build}" : string.Empty)}; install the same version on every machine of the job.");
         }
 
         int[] setups = communicator.RanksDifferingFromRoot(Encoding.UTF8.GetBytes(setup));

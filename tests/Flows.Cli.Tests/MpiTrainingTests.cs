@@ -249,4 +249,25 @@ public sealed class MpiTrainingTests
             Errors(error));
         Assert.Equal(string.Empty, output.Trim());
     }
+
+    [Fact]
+    public void Open_MPI_that_cannot_be_loaded_is_one_line()
+    {
+        // What a machine without libmpi sees under mpirun (the launcher's variables are set, the library is not there).
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[CliDll, "train", "--data", "moons", "--steps", "2", "--out", Path.Combine(Cli.TempFolder(), "m")])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["OMPI_COMM_WORLD_SIZE"] = "2";
+        start.Environment["OMPI_COMM_WORLD_RANK"] = "0";
+        start.Environment["FLOWS_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40";
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd(), error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(["error: This process was started by mpirun, but FLOWS_MPI_LIBRARY=/nonexistent/libmpi.so.40 could not be loaded as Open MPI's library."], Errors(error));
+        Assert.Equal(string.Empty, output.Trim());
+    }
 }

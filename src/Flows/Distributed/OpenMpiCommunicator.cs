@@ -78,11 +78,16 @@ internal sealed unsafe partial class OpenMpiCommunicator : Communicator
 
     public override string Description { get; }
 
+    /// <summary>The environment variable that names Open MPI's library when it is not on the loader's path (e.g. /opt/openmpi/lib/libmpi.so.40).</summary>
+    public const string LibraryVariable = "FLOWS_MPI_LIBRARY";
+
     /// <summary>Loads Open MPI's library and joins MPI_COMM_WORLD.</summary>
     public static OpenMpiCommunicator Initialize()
     {
         nint library = 0;
-        foreach (string name in (string[])["libmpi.so.40", "libmpi.so"])
+        string? given = Environment.GetEnvironmentVariable(LibraryVariable);
+        string[] names = string.IsNullOrWhiteSpace(given) ? ["libmpi.so.40", "libmpi.so"] : [given];
+        foreach (string name in names)
         {
             // Open MPI loads its components with dlopen and they resolve symbols of libmpi: load it globally.
             library = Posix.OpenGlobal(name);
@@ -94,8 +99,9 @@ internal sealed unsafe partial class OpenMpiCommunicator : Communicator
 
         if (library == 0)
         {
-            throw new InvalidOperationException(
-                "This process was started by mpirun, but Open MPI's library (libmpi.so.40) could not be loaded: install it (apt install openmpi-bin libopenmpi-dev) on every machine of the job.");
+            throw new InvalidOperationException(string.IsNullOrWhiteSpace(given)
+                ? $"This process was started by mpirun, but Open MPI's library (libmpi.so.40) could not be loaded: install it (apt install openmpi-bin libopenmpi-dev) on every machine of the job, or set {LibraryVariable} to its path."
+                : $"This process was started by mpirun, but {LibraryVariable}={given} could not be loaded as Open MPI's library.");
         }
 
         return new OpenMpiCommunicator(library);

@@ -299,7 +299,7 @@ public sealed class Flow
         if (model is { Kind: "glow", IsImage: true })
         {
             model = model with { MemoryEfficientBackprop = ModelFactory.ToGlowConfig(model).NeedsMemoryEfficientBackprop(batch) };
-            ((MultiScaleFlow)_model).MemoryEfficientBackprop = model.MemoryEfficientBackprop;
+            _model.MemoryEfficientBackprop = model.MemoryEfficientBackprop;
         }
 
         _config = _config with { Model = model, Training = settings };

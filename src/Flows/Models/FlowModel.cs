@@ -42,4 +42,24 @@ public abstract class FlowModel : Module
     /// the standard deviation of every level's prior.
     /// </summary>
     public abstract Tensor Sample(int n, float temperature, Rng rng);
+
+    /// <summary>
+    /// Whether training graphs keep no step activations and rebuild them with the inverses during backward
+    /// (memory-efficient back-propagation). Models that cannot do so report false and refuse true.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Set to true on a model without memory-efficient back-propagation.</exception>
+    public virtual bool MemoryEfficientBackprop
+    {
+        get => false;
+        set
+        {
+            if (value)
+            {
+                throw new NotSupportedException($"{GetType().Name} has no memory-efficient back-propagation.");
+            }
+        }
+    }
+
+    /// <summary>The reconstruction error of memory-efficient backward passes (null for models without them).</summary>
+    public virtual Bijectors.ReconstructionMonitor? Reconstruction => null;
 }

@@ -122,10 +122,10 @@ public sealed class MultiScaleFlow : FlowModel
     /// and recomputes it, so memory stays constant in the number of steps (one extra forward and one
     /// inverse per step of compute). Same values and gradients up to round-off.
     /// </summary>
-    public bool MemoryEfficientBackprop { get; set; }
+    public override bool MemoryEfficientBackprop { get; set; }
 
     /// <summary>The reconstruction error of the memory-efficient backward passes since its last reset (<see cref="ReconstructionMonitor"/>).</summary>
-    public ReconstructionMonitor Reconstruction { get; } = new();
+    public override ReconstructionMonitor Reconstruction { get; } = new();
 
     /// <summary>log p(x) per sample, [N], in nats, for x [N, C, H, W], without a condition.</summary>
     public override Variable LogProb(Variable x) => LogProb(x, null);

@@ -191,14 +191,14 @@ public sealed class Trainer
         {
             if (double.IsFinite(value) && !spike)
             {
-                var efficient = Model as MultiScaleFlow is { MemoryEfficientBackprop: true } f ? f : null;
-                efficient?.Reconstruction.Reset();
+                var efficient = Model.MemoryEfficientBackprop ? Model.Reconstruction : null;
+                efficient?.Reset();
                 loss.Backward();
                 SumGradients();
                 norm = NormAndClip();
-                if (efficient is not null && efficient.Reconstruction.Checked > 0)
+                if (efficient is { Checked: > 0 })
                 {
-                    reconstruction = efficient.Reconstruction.MaxError;
+                    reconstruction = efficient.MaxError;
                     if (Communicator.Size > 1)
                     {
                         // Every rank takes the same decision: the worst rank's error.
@@ -210,7 +210,7 @@ public sealed class Trainer
                     untrusted = double.IsFinite(norm) && !(reconstruction <= ReconstructionTolerance);
                 }
 
-                if ((!double.IsFinite(norm) || untrusted) && Model is MultiScaleFlow { MemoryEfficientBackprop: true } flow)
+                if ((!double.IsFinite(norm) || untrusted) && Model.MemoryEfficientBackprop)
                 {
                     // Rebuilding inputs with the inverse fails where a coupling scale underflows (the forward
                     // is then not invertible in float), or drifts where it nearly does; ordinary backprop of the
@@ -218,7 +218,7 @@ public sealed class Trainer
                     float[]? distrusted = untrusted ? [.. Optimizer.Parameters.SelectMany(p => p.Value.Grad?.ToArray() ?? [])] : null;
                     loss.ReleaseGraph();
                     Optimizer.ZeroGrad();
-                    flow.MemoryEfficientBackprop = false;
+                    Model.MemoryEfficientBackprop = false;
                     try
                     {
                         loss = Objective.Loss(Model.LogProb(x));
@@ -235,7 +235,7 @@ public sealed class Trainer
                     }
                     finally
                     {
-                        flow.MemoryEfficientBackprop = true;
+                        Model.MemoryEfficientBackprop = true;
                     }
                 }
             }

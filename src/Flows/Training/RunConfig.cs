@@ -106,6 +106,7 @@ public sealed record RunConfig
             _ when !Positive(t.LogScaleRate) => $"training.logScaleRate: {t.LogScaleRate} is not a positive number",
             _ when t.Warmup < 0 => $"training.warmup: {t.Warmup} is negative",
             _ when !double.IsFinite(t.Clip) || t.Clip < 0 => $"training.clip: {t.Clip} is not a number ≥ 0",
+            _ when !(t.ReconstructionTolerance > 0) => $"training.reconstructionTolerance: {t.ReconstructionTolerance} is not a number > 0",
             _ when t.Epochs is { } e && !Positive(e) => $"training.epochs: {e} is not positive",
             _ when t.Steps is < 1 => $"training.steps: {t.Steps} is not positive",
             _ when t.Minutes is { } min && !Positive(min) => $"training.minutes: {min} is not positive",

@@ -359,6 +359,7 @@ public sealed partial class TrainingRun
         return new Trainer(model, optimizer, schedule, train, Objective.For(dataset), order, new Rng(s.Seed ^ 0xD1CEUL), s.Clip)
         {
             Guard = s.Guard ? new DivergenceGuard() : null,
+            ReconstructionTolerance = s.ReconstructionTolerance,
             Communicator = communicator ?? Communicator.OneProcess,
         };
     }

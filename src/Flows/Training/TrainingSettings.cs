@@ -42,6 +42,9 @@ public sealed record TrainingSettings
     /// <summary>Watch for divergence and roll back to the last good state with half the learning rate (<see cref="DivergenceGuard"/>).</summary>
     public bool Guard { get; init; } = true;
 
+    /// <summary>Memory-efficient back-propagation: the reconstruction error above which a step is redone with ordinary backprop (<see cref="Trainer.ReconstructionTolerance"/>).</summary>
+    public double ReconstructionTolerance { get; init; } = 1.0;
+
     /// <summary>Seed of the batch order and the dequantization noise.</summary>
     public ulong Seed { get; init; } = 1;
 

@@ -57,6 +57,7 @@ internal static partial class TrainCommand
         OptionRules.Check(trainSize, v => v is null or >= 1, "must be at least 1");
 
         var classes = new Option<string?>("--classes") { Description = "Train and test on these labels only, e.g. --classes 3 (a one-class model) or --classes 0,8." };
+        var tolerance = OptionRules.Positive(new Option<double>("--reconstruction-tolerance") { Description = "Memory-efficient backprop: redo a step with ordinary backprop when a rebuilt activation is off by more than this (ActNorm-normalised units).", DefaultValueFactory = _ => d.ReconstructionTolerance });
         var perturb = new Option<double?>("--perturb") { Description = "Images: replace each training pixel by a random value with this probability, e.g. 0.2, to train a background model for flows score/ood --background (Ren et al. 2019)." };
         OptionRules.Check(perturb, v => v is null or (> 0 and < 1), "must lie in (0, 1)");
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset cache folder (default $FLOWS_DATA or the per-user cache)." };
@@ -64,7 +65,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, classes, perturb, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -89,6 +90,7 @@ internal static partial class TrainCommand
                 Warmup = p.GetValue(warmup),
                 Clip = p.GetValue(clip),
                 Guard = p.GetValue(guard),
+                ReconstructionTolerance = p.GetValue(tolerance),
                 CosineDecay = p.GetValue(decay),
                 Epochs = p.GetValue(epochs),
                 Steps = p.GetValue(totalSteps),
@@ -103,7 +105,7 @@ internal static partial class TrainCommand
                 Perturb = p.GetValue(perturb),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard,
+                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
                     seed, output, checkpointEvery, testSize, trainSize, classes, perturb, logEvery),
             },
             context));

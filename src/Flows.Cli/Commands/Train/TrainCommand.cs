@@ -200,6 +200,7 @@ internal static partial class TrainCommand
                 LogScaleRate = s.LogScaleRate,
                 Warmup = s.Warmup,
                 Clip = s.Clip,
+                ReconstructionTolerance = s.ReconstructionTolerance,
                 Guard = s.Guard,
                 CosineDecay = s.CosineDecay,
                 Seed = s.Seed,

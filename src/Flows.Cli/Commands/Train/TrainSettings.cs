@@ -61,6 +61,9 @@ internal sealed record TrainSettings
 
     public bool Guard { get; init; } = Recipe.Guard;
 
+    /// <summary>--reconstruction-tolerance.</summary>
+    public double ReconstructionTolerance { get; init; } = Recipe.ReconstructionTolerance;
+
     public double? Epochs { get; init; }
 
     public long? Steps { get; init; }

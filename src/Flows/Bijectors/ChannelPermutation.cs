@@ -4,10 +4,12 @@ using Flows.Kernels;
 namespace Flows.Bijectors;
 
 /// <summary>
-/// A fixed permutation of the channels of [N, C, …] (the baselines of Glow §3.2 / RealNVP):
+/// A fixed permutation along axis 1 of [N, C, …]: the channels of images [N, C, H, W] or the features of vectors
+/// [N, D] (the baselines of Glow §3.2 / RealNVP):
 /// forward z[:, i] = x[:, perm[i]], inverse x[:, perm[i]] = z[:, i], log-det 0.
 /// <see cref="Reverse"/> reverses the channel order; <see cref="Shuffle"/> draws a random permutation.
-/// Buffer: indices [C] (the permutation, saved with the model).
+/// Buffer: indices [C] (the permutation, saved with the model; a loaded one is the one used, and one that is not a
+/// permutation is refused).
 /// </summary>
 public sealed class ChannelPermutation : Bijector
 {
@@ -62,9 +64,18 @@ public sealed class ChannelPermutation : Bijector
     public int[] Permutation()
     {
         var p = new int[Channels];
+        var seen = new bool[Channels];
         for (int i = 0; i < Channels; i++)
         {
-            p[i] = (int)_indices.Span[i];
+            float v = _indices.Span[i];
+            if (!(v >= 0 && v < Channels && v == MathF.Floor(v)) || seen[(int)v])
+            {
+                // A loaded buffer that is not a permutation would scramble or lose features.
+                throw new InvalidOperationException($"The buffer 'indices' [{string.Join(", ", _indices.Span.ToArray())}] is not a permutation of {Channels} channels.");
+            }
+
+            seen[(int)v] = true;
+            p[i] = (int)v;
         }
 
         return p;

@@ -124,22 +124,22 @@ public sealed class VectorBijectorTests
     {
         var rng = new Rng(25);
         var x = BijectorContract.RandomInput(rng, 3, 6);
-        var reverse = VectorPermutation.Reverse(6);
+        var reverse = ChannelPermutation.Reverse(6); // the one permutation, on vectors [N, D]
         BijectorContract.Check(reverse, x);
         var (z, _) = reverse.Forward(Variable.Constant(x));
         Assert.Equal(x[1, 0], z.Value[1, 5]);
         Assert.Equal(x[2, 4], z.Value[2, 1]);
 
-        var shuffle = VectorPermutation.Shuffle(6, rng);
+        var shuffle = ChannelPermutation.Shuffle(6, rng);
         BijectorContract.Check(shuffle, x);
-        var order = shuffle.Order;
+        var order = shuffle.Permutation();
         (z, _) = shuffle.Forward(Variable.Constant(x));
         for (int j = 0; j < 6; j++)
         {
             Assert.Equal(x[0, order[j]], z.Value[0, j]);
         }
 
-        Assert.Throws<ArgumentException>(() => new VectorPermutation([0, 0, 1]));
+        Assert.Throws<ArgumentException>(() => new ChannelPermutation([0, 0, 1]));
     }
 
     [Fact]
@@ -147,11 +147,11 @@ public sealed class VectorBijectorTests
     {
         var rng = new Rng(27);
         var x = BijectorContract.RandomInput(rng, 2, 4);
-        var permutation = VectorPermutation.Reverse(4);
-        var buffer = permutation.NamedBuffers().Single(b => b.Name == "order").Value.Span;
+        var permutation = ChannelPermutation.Reverse(4);
+        var buffer = permutation.NamedBuffers().Single(b => b.Name == "indices").Value.Span;
         float[] loaded = [2, 0, 3, 1]; // as Checkpoint.LoadModel copies a saved order in
         loaded.CopyTo(buffer);
-        Assert.Equal([2, 0, 3, 1], permutation.Order);
+        Assert.Equal([2, 0, 3, 1], permutation.Permutation());
         var (z, _) = permutation.Forward(Variable.Constant(x));
         Assert.Equal(x[1, 2], z.Value[1, 0]);
         Assert.Equal(x[1, 1], z.Value[1, 3]);

@@ -56,11 +56,11 @@ internal static class CommandRunner
 
         var context = CommandContext.From(parseResult, communicator, cancellation);
         string verb = parseResult.CommandResult.Command.Name;
-        if (communicator.Size > 1 && verb != "train")
+        if (communicator.Size > 1 && verb is not ("train" or "eval"))
         {
             if (communicator.IsRoot)
             {
-                context.Error.WriteLine($"error: only 'flows train' runs across MPI ranks; start 'flows {verb}' without mpirun (it got {communicator.Size} ranks).");
+                context.Error.WriteLine($"error: only 'flows train' and 'flows eval' run across MPI ranks; start 'flows {verb}' without mpirun (it got {communicator.Size} ranks).");
             }
 
             return Usage;

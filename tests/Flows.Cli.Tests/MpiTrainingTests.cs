@@ -127,6 +127,13 @@ public sealed class MpiTrainingTests
         var (code2, output2, error2) = Ranks(2, "train", "--resume", one, "--steps", "45", "--threads", "1");
         Assert.True(code2 == 0, $"mpirun exited {code2}:\n{error2}\n{output2}");
         Assert.Contains("Resuming", output2, StringComparison.Ordinal);
+
+        // Evaluation shared out over 2 ranks gives one process's figure, said once.
+        string evalOne = Cli.Ok("eval", one, "--threads", "1");
+        var (code3, evalTwo, error3) = Ranks(2, "eval", one, "--threads", "1");
+        Assert.True(code3 == 0, $"{error3}\n{evalTwo}");
+        string Bpd(string s) => s.Split('\n').Single(l => l.StartsWith("test bpd:", StringComparison.Ordinal));
+        Assert.Equal(Bpd(evalOne), Bpd(evalTwo));
         Assert.Contains("All 2 ranks hold identical parameters, buffers and optimizer state at step 45", output2, StringComparison.Ordinal);
         Assert.Equal(45, Losses(one).Count);
         Assert.Equal(45, Losses(two).Count);
@@ -224,9 +231,9 @@ public sealed class MpiTrainingTests
         Assert.Equal(2, small.Code);
         Assert.Equal(["error: 2 ranks cannot share a batch of 1: every rank needs at least one example; use --batch 2 or more, or fewer ranks."], Errors(small.Error));
 
-        var eval = Ranks(2, "eval", Path.Combine(dir, "a"));
-        Assert.Equal(2, eval.Code);
-        Assert.Equal(["error: only 'flows train' runs across MPI ranks; start 'flows eval' without mpirun (it got 2 ranks)."], Errors(eval.Error));
+        var sample = Ranks(2, "sample", Path.Combine(dir, "a"), "-o", Path.Combine(dir, "s.png"));
+        Assert.Equal(2, sample.Code);
+        Assert.Equal(["error: only 'flows train' and 'flows eval' run across MPI ranks; start 'flows sample' without mpirun (it got 2 ranks)."], Errors(sample.Error));
     }
 
     [Fact]

@@ -25,7 +25,13 @@ internal static class EvalCommand
         var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
         var dataset = loaded.Dataset;
         var objective = Objective.For(dataset);
-        var result = Evaluator.Evaluate(loaded.Model, dataset.Test, objective, s.Batch, s.Seed, s.TestSize);
+        // Under mpirun the batches are shared out across the ranks (the same bits as one process); rank 0 reports.
+        var result = Evaluator.Evaluate(loaded.Model, dataset.Test, objective, s.Batch, s.Seed, s.TestSize, context.Communicator);
+        if (!context.Communicator.IsRoot)
+        {
+            return 0;
+        }
+
         double error = Evaluator.InvertibilityError(loaded.Model, dataset.Test, Math.Min(result.Count, 1000), Math.Min(s.Batch, 128), s.Seed);
         var inv = CultureInfo.InvariantCulture;
         context.Output.WriteLine(string.Create(inv, $"checkpoint: {loaded.Folder}"));

@@ -68,3 +68,21 @@ public sealed class NonInvertibleCheckpointTests
         Assert.Single(error.Trim().Split('\n'));
     }
 }
+
+/// <summary>Extending a finished run warms its learning rate back up; the resume says so.</summary>
+public sealed class ResumeScheduleNoteTests
+{
+    [Fact]
+    public void Extending_a_finished_cosine_run_notes_the_rate_jump_and_a_small_extension_does_not()
+    {
+        string run = Path.Combine(Cli.TempFolder(), "moons");
+        Cli.Ok("train", "--data", "moons", "--steps", "100", "--out", run, "--threads", "1");
+        string longer = Cli.Ok("train", "--resume", run, "--steps", "400", "--threads", "1");
+        Assert.Contains("Note: the cosine decay now runs to step 400, so the learning rate at step 100 goes from 0 back up to", longer, StringComparison.Ordinal);
+
+        string run2 = Path.Combine(Cli.TempFolder(), "moons");
+        Cli.Ok("train", "--data", "moons", "--steps", "300", "--out", run2, "--threads", "1");
+        string same = Cli.Ok("train", "--resume", run2, "--steps", "310", "--threads", "1");
+        Assert.DoesNotContain("Note: the cosine decay", same, StringComparison.Ordinal);
+    }
+}

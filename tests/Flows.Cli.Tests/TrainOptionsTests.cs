@@ -76,6 +76,10 @@ public class TrainOptionsTests
         var large = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 8, Hidden = 512, Batch = 4096 }, Images());
         Assert.True(large.Model.MemoryEfficientBackprop);
 
+        // Over 8 MPI ranks each holds 512 of the 4096 (0.8 GB), under the 1 GiB line: ordinary backprop.
+        var sharded = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 8, Hidden = 512, Batch = 4096 }, Images(), ranks: 8);
+        Assert.False(sharded.Model.MemoryEfficientBackprop);
+
         var realNvp = TrainCommand.ToConfig(new TrainSettings { Model = "realnvp", Data = "tiny", Levels = 1 }, Images());
         Assert.False(realNvp.Model.MemoryEfficientBackprop);
         var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(

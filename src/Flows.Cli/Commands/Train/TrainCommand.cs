@@ -49,7 +49,7 @@ internal static partial class TrainCommand
             }
 
             var whole = InTurn(context, () => Datasets.Open(s.Data, s.Bits, s.DataDir, context.Output));
-            var config = ToConfig(s, whole);
+            var config = ToConfig(s, whole, context.Communicator.Size);
             var dataset = Prepared(config.Data, whole);
             if (config.Data.Perturbation is { } rate)
             {
@@ -62,7 +62,7 @@ internal static partial class TrainCommand
                 + $"({Math.Min(run.Dataset.Train.Count, s.TrainSize ?? int.MaxValue)} train, {Math.Min(run.Dataset.Test.Count, s.TestSize ?? int.MaxValue)} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
             if (config.Model is { Kind: "glow", IsImage: true })
             {
-                double gb = ModelFactory.ToGlowConfig(config.Model).EstimatedActivationBytes(s.Batch) / 1e9;
+                double gb = ModelFactory.ToGlowConfig(config.Model).EstimatedActivationBytes(PerRank(s.Batch, context.Communicator.Size)) / 1e9;
                 context.Output.WriteLine(config.Model.MemoryEfficientBackprop
                     ? $"Memory-efficient back-propagation: ordinary back-propagation would store ~{gb:0.00} GB of activations per batch."
                     : $"Ordinary back-propagation (~{gb:0.00} GB of activations per batch; --memory-efficient true keeps memory flat in depth, ~25% slower).");
@@ -91,6 +91,9 @@ internal static partial class TrainCommand
         context.Output.WriteLine($"Checkpoint: {outcome.CheckpointFolder}");
         return 0;
     }
+
+    /// <summary>The largest shard of a batch one of <paramref name="ranks"/> ranks computes.</summary>
+    private static int PerRank(int batch, int ranks) => (batch + Math.Max(1, ranks) - 1) / Math.Max(1, ranks);
 
     /// <summary>
     /// A note when a new length stretches the cosine decay so far that the learning rate jumps back up (a finished run
@@ -150,7 +153,10 @@ internal static partial class TrainCommand
     }
 
     /// <summary>The run configuration the options describe, checked against the data.</summary>
-    public static RunConfig ToConfig(TrainSettings s, Dataset dataset)
+    /// <param name="s">The parsed options.</param>
+    /// <param name="dataset">The data the run trains on.</param>
+    /// <param name="ranks">MPI ranks sharing each batch: memory-efficient back-propagation is chosen for the largest shard one rank holds.</param>
+    public static RunConfig ToConfig(TrainSettings s, Dataset dataset, int ranks = 1)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -210,7 +216,7 @@ internal static partial class TrainCommand
         };
         model = model with
         {
-            MemoryEfficientBackprop = glowImages && (s.MemoryEfficient ?? ModelFactory.ToGlowConfig(model).NeedsMemoryEfficientBackprop(s.Batch)),
+            MemoryEfficientBackprop = glowImages && (s.MemoryEfficient ?? ModelFactory.ToGlowConfig(model).NeedsMemoryEfficientBackprop(PerRank(s.Batch, ranks))),
         };
         return new RunConfig
         {

@@ -236,22 +236,32 @@ public sealed class MpiTrainingTests
         Assert.Equal(["error: only 'flows train' and 'flows eval' run across MPI ranks; start 'flows sample' without mpirun (it got 2 ranks)."], Errors(sample.Error));
     }
 
-    [Fact]
-    public void A_launcher_other_than_Open_MPI_is_named_in_one_line()
+    /// <summary>flows train on moons as one process with the given launcher environment (no mpirun): exit code, output, error.</summary>
+    private static (int Code, string Output, string Error) WithLauncherEnvironment(params (string Name, string Value)[] environment)
     {
-        // MPICH's and Intel MPI's launchers set PMI_SIZE / PMI_RANK; flows binds Open MPI's library only.
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in (string[])[CliDll, "train", "--data", "moons", "--steps", "2", "--out", Path.Combine(Cli.TempFolder(), "m")])
         {
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["PMI_SIZE"] = "2";
-        start.Environment["PMI_RANK"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd(), error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        Assert.Equal(1, process.ExitCode);
+        return (process.ExitCode, output, error);
+    }
+
+    [Fact]
+    public void A_launcher_other_than_Open_MPI_is_named_in_one_line()
+    {
+        // MPICH's and Intel MPI's launchers set PMI_SIZE / PMI_RANK; flows binds Open MPI's library only.
+        var (code, output, error) = WithLauncherEnvironment(("PMI_SIZE", "2"), ("PMI_RANK", "0"));
+        Assert.Equal(1, code);
         Assert.Equal(["error: This process was started by an MPI launcher other than Open MPI's mpirun (MPICH, Intel MPI, …); flows binds Open MPI 4 or 5 (libmpi.so.40). Install Open MPI (apt install openmpi-bin libopenmpi-dev) and start with its mpirun."],
             Errors(error));
         Assert.Equal(string.Empty, output.Trim());
@@ -261,19 +271,8 @@ public sealed class MpiTrainingTests
     public void Open_MPI_that_cannot_be_loaded_is_one_line()
     {
         // What a machine without libmpi sees under mpirun (the launcher's variables are set, the library is not there).
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in (string[])[CliDll, "train", "--data", "moons", "--steps", "2", "--out", Path.Combine(Cli.TempFolder(), "m")])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["OMPI_COMM_WORLD_SIZE"] = "2";
-        start.Environment["OMPI_COMM_WORLD_RANK"] = "0";
-        start.Environment["FLOWS_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40";
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd(), error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.Equal(1, process.ExitCode);
+        var (code, output, error) = WithLauncherEnvironment(("OMPI_COMM_WORLD_SIZE", "2"), ("OMPI_COMM_WORLD_RANK", "0"), ("FLOWS_MPI_LIBRARY", "/nonexistent/libmpi.so.40"));
+        Assert.Equal(1, code);
         Assert.Equal(["error: This process was started by mpirun, but FLOWS_MPI_LIBRARY=/nonexistent/libmpi.so.40 could not be loaded as Open MPI's library."], Errors(error));
         Assert.Equal(string.Empty, output.Trim());
     }

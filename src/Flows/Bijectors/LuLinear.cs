@@ -205,17 +205,5 @@ public sealed class LuLinear : Bijector, IInvertibilityCheck
     /// exp of the diagonal's log-magnitudes must stay a normal float: below e^−80 the triangular factor is singular
     /// in float although its log-det is finite.
     /// </summary>
-    public string? InvertibilityProblem()
-    {
-        var d = LogDiag.Value.Span;
-        for (int i = 0; i < d.Length; i++)
-        {
-            if (!(d[i] > -80f && d[i] < 80f))
-            {
-                return $"its diagonal's log-magnitude {i} is {d[i]}, outside ±80, so the matrix is singular or overflows in float";
-            }
-        }
-
-        return null;
-    }
+    public string? InvertibilityProblem() => LuDiagonal.Problem(LogDiag.Value.Span);
 }

@@ -31,17 +31,10 @@ public sealed class ReconstructionMonitor
         }
 
         double max = 0;
-        for (int i = 0; i < rebuilt.Length; i++)
+        for (int i = 0; i < rebuilt.Length && !double.IsNaN(max); i++)
         {
             double d = Math.Abs((double)rebuilt[i] - recomputed[i]);
-            if (!(d <= max))
-            {
-                max = double.IsNaN(d) ? double.NaN : d;
-                if (double.IsNaN(max))
-                {
-                    break;
-                }
-            }
+            max = double.IsNaN(d) ? d : Math.Max(max, d);
         }
 
         Checked++;

@@ -76,7 +76,7 @@ public static class RankAgreement
     public static ulong Checksum(FlowModel model, Optimizer? optimizer)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ulong h = 0xCBF29CE484222325UL;
+        ulong h = HashSeed;
         var tensors = Checkpoint.ModelTensors(model);
         if (optimizer is not null)
         {
@@ -85,12 +85,22 @@ public static class RankAgreement
 
         foreach (var (_, t) in tensors)
         {
-            foreach (uint bits in MemoryMarshal.Cast<float, uint>(t.Span))
-            {
-                h = (h ^ bits) * 0x100000001B3UL;
-            }
-
+            h = Hash(t.Span, h);
             h ^= h >> 29;
+        }
+
+        return h;
+    }
+
+    /// <summary>The starting value of <see cref="Hash"/> (FNV-1a's offset basis).</summary>
+    internal const ulong HashSeed = 0xCBF29CE484222325UL;
+
+    /// <summary>Folds the bits of <paramref name="values"/> into <paramref name="h"/> (FNV-1a over 32-bit words).</summary>
+    internal static ulong Hash(ReadOnlySpan<float> values, ulong h = HashSeed)
+    {
+        foreach (uint bits in MemoryMarshal.Cast<float, uint>(values))
+        {
+            h = (h ^ bits) * 0x100000001B3UL;
         }
 
         return h;

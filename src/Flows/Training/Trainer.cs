@@ -331,10 +331,15 @@ public sealed class Trainer
             return batch;
         }
 
-        if (Model.NamedBuffers().Any(b => b.Name.EndsWith("initialized", StringComparison.Ordinal) && b.Value.Span[0] == 0f))
+        if (!_initializedOnWholeBatch)
         {
-            using var noGrad = Autograd.NoGrad();
-            Model.LogProb(Variable.Constant(batch)).Value.Release();
+            if (Model.NamedBuffers().Any(b => b.Name.EndsWith("initialized", StringComparison.Ordinal) && b.Value.Span[0] == 0f))
+            {
+                using var noGrad = Autograd.NoGrad();
+                Model.LogProb(Variable.Constant(batch)).Value.Release();
+            }
+
+            _initializedOnWholeBatch = true; // a forward in training mode initialises every ActNorm at once
         }
 
         int n = batch.Shape[0];
@@ -365,6 +370,9 @@ public sealed class Trainer
     }
 
     private float[] _gradients = [];
+
+    /// <summary>Set once the data-dependent initialisation has been seen to (a model only ever needs it before its first step).</summary>
+    private bool _initializedOnWholeBatch;
 
     /// <summary>Values in each gradient reduction across ranks (0 until the first one).</summary>
     public int ReducedValues => _gradients.Length;

@@ -323,12 +323,7 @@ public sealed partial class TrainingRun
 
         int n = Math.Min(dataset.Train.Count, config.Training.Batch);
         var first = dataset.Train.Batch(Enumerable.Range(0, n).ToArray(), null);
-        ulong h = 0xCBF29CE484222325UL;
-        foreach (uint bits in System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(first.Span))
-        {
-            h = (h ^ bits) * 0x100000001B3UL;
-        }
-
+        ulong h = RankAgreement.Hash(first.Span);
         first.Release();
         RankAgreement.CheckSameSetup(comm, $"{config.ToJson()}\n{dataset.Name} {dataset.Train.Count} {dataset.Test.Count} {h:x16}");
     }

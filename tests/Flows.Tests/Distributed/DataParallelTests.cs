@@ -12,7 +12,7 @@ namespace Flows.Tests.Distributed;
 /// follow one process to within float reordering, evaluate the same bits as one process, and a rank that
 /// drifts is caught. The same over real MPI ranks: Flows.Cli.Tests, MpiTrainingTests.
 /// </summary>
-public sealed class DataParallelTests
+public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static ImageSplit Images(int count, int side, ulong seed)
     {
@@ -68,6 +68,7 @@ public sealed class DataParallelTests
         // Equal to float reordering: shard means weighted by their share and summed, against one mean of the batch.
         double scale = expected.SelectMany(g => g).Max(v => Math.Abs(v));
         double diff = expected.Zip(runs[0]).SelectMany(z => z.First.Zip(z.Second, (a, b) => Math.Abs(a - b))).Max();
+        output.WriteLine($"{ranks} ranks, batch {batch}: summed gradient {diff:G3} from one process's (largest component {scale:G3})");
         Assert.True(scale > 0.1);
         Assert.True(diff <= 1e-6 * scale, $"gradients differ by {diff} (largest component {scale})");
         Assert.All(runs, r => Assert.Equal(runs[0], r)); // and every rank has the same bits
@@ -108,6 +109,7 @@ public sealed class DataParallelTests
 
         var p1 = Parameters(single.Model);
         double maxDiff = p1.Zip(runs[0].Params).Max(z => Math.Abs(z.First - z.Second));
+        output.WriteLine($"{ranks} ranks, batch {batch}, {(adam ? "Adam" : "SGD")}: after {steps} steps parameters up to {maxDiff:G3} from one process's, losses up to {singleLoss.Zip(runs[0].Loss).Max(z => Math.Abs(z.First - z.Second)):G3}");
         Assert.True(maxDiff < parameterTolerance, $"parameters differ by up to {maxDiff} after {steps} steps");
         Assert.True(singleLoss[^1] < singleLoss[0] - 0.1, $"training did not learn: {singleLoss[0]} → {singleLoss[^1]}");
     }

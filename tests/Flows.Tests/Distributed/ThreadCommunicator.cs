@@ -56,7 +56,7 @@ internal sealed class ThreadCommunicator : Communicator
             t.Join();
         }
 
-        if (errors.FirstOrDefault(e => e is not null) is { } first)
+        if (errors.Any(e => e is not null))
         {
             throw new AggregateException(errors.Where(e => e is not null)!);
         }

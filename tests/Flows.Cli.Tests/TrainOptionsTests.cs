@@ -64,6 +64,38 @@ public class TrainOptionsTests
     }
 
     [Fact]
+    public void Realnvp_masks_step_norm_and_logit_reach_the_model_survive_json_and_are_refused_elsewhere()
+    {
+        var config = TrainCommand.ToConfig(
+            new TrainSettings { Model = "realnvp", Data = "tiny", Levels = 2, Hidden = 4, HiddenLayers = 1, Masks = "checkerboard", StepNorm = "actnorm", Logit = 1e-6 }, Images());
+        var back = RunConfig.FromJson(config.ToJson(), "test").Model;
+        Assert.Equal(("checkerboard", "actnorm", (double?)1e-6), (back.Masks, back.StepNorm, back.LogitAlpha));
+        var model = (Flows.Models.MultiScaleFlow)ModelFactory.Create(back);
+        var steps = model.Levels.SelectMany(l => l.Steps).ToList();
+        var logit = Assert.IsType<Flows.Bijectors.LogitTransform>(steps[0]);
+        Assert.Equal((1e-6f, 0.5f), (logit.Alpha, logit.Offset));
+        Assert.DoesNotContain(steps, s => s is Flows.Bijectors.BatchNormBijector);
+        Assert.Contains(steps, s => s is Flows.Bijectors.ActNorm);
+        Assert.All(steps.OfType<Flows.Bijectors.Coupling>(), c => Assert.Equal(Flows.Bijectors.CouplingMask.Checkerboard, ((Flows.Bijectors.BinaryMask)c.Split).Mask));
+
+        // The defaults are the paper's model without the logit, as before these options existed.
+        var plain = TrainCommand.ToConfig(new TrainSettings { Model = "realnvp", Data = "tiny", Levels = 2, Hidden = 4, HiddenLayers = 1 }, Images()).Model;
+        Assert.Equal(("channel", "batchnorm", (double?)null), (plain.Masks, plain.StepNorm, plain.LogitAlpha));
+        var plainSteps = ((Flows.Models.MultiScaleFlow)ModelFactory.Create(plain)).Levels.SelectMany(l => l.Steps).ToList();
+        Assert.IsNotType<Flows.Bijectors.LogitTransform>(plainSteps[0]);
+        Assert.Contains(plainSteps, s => s is Flows.Bijectors.BatchNormBijector);
+
+        foreach (string option in (string[])["--masks", "--step-norm", "--logit"])
+        {
+            var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, Given = [option] }, Images()));
+            Assert.Contains(option, e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("model.masks", Assert.Throws<InvalidDataException>(() => RunConfig.FromJson(config.ToJson().Replace("\"checkerboard\"", "\"stripes\"", StringComparison.Ordinal), "c")).Message, StringComparison.Ordinal);
+        Assert.Contains("model.stepNorm", Assert.Throws<InvalidDataException>(() => RunConfig.FromJson(config.ToJson().Replace("\"actnorm\"", "\"layernorm\"", StringComparison.Ordinal), "c")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Memory_efficient_backprop_is_chosen_by_size_unless_given_and_is_refused_where_it_does_not_apply()
     {
         var small = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, StepsPerLevel = 2, Hidden = 8 }, Images());

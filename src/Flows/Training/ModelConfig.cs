@@ -37,6 +37,15 @@ public sealed record ModelConfig
     /// <summary>Channel permutation between couplings (image Glow): "1x1", "lu", "shuffle" or "reverse".</summary>
     public string Permutation { get; init; } = "lu";
 
+    /// <summary>RealNVP on images: the masks after each squeeze, "channel" (the paper's channel-wise masks) or "checkerboard".</summary>
+    public string Masks { get; init; } = "channel";
+
+    /// <summary>RealNVP on images: the normalisation bijector after every coupling, "batchnorm" (the paper's), "actnorm" or "none".</summary>
+    public string StepNorm { get; init; } = "batchnorm";
+
+    /// <summary>RealNVP on images: α of the logit preprocessing (section 4.1 of the paper) applied first, or null for none.</summary>
+    public double? LogitAlpha { get; init; }
+
     /// <summary>
     /// Image Glow: back-propagate through the steps by rebuilding their inputs with the inverse instead of
     /// storing activations (memory flat in depth, more compute). Changes no parameter or result beyond round-off.

@@ -25,11 +25,27 @@ public static class ModelFactory
             ("glow", false) => VectorFlows.Glow(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
             ("glow", true) => Glow.Create(ToGlowConfig(config), rng),
 
-            // Our preprocessing centres the data on 0 (Glow's), so RealNVP's logit preprocessing is left out.
-            ("realnvp", true) => RealNvp.Create(config.DataShape, rng, config.Levels, config.Hidden, config.HiddenLayers, batchNorm: true, logitAlpha: null),
+            // Our preprocessing centres the data on 0 (Glow's), so the logit preprocessing shifts them by 0.5 first.
+            ("realnvp", true) => RealNvp.Create(
+                config.DataShape, rng, config.Levels, config.Hidden, config.HiddenLayers, StepNorm(config.StepNorm), (float?)config.LogitAlpha,
+                channelMasks: config.Masks switch
+                {
+                    "channel" => true,
+                    "checkerboard" => false,
+                    _ => throw new ArgumentException($"Unknown masks '{config.Masks}'; expected channel or checkerboard.", nameof(config)),
+                },
+                logitOffset: 0.5f),
             _ => throw new ArgumentException($"Unknown model '{config.Kind}'; expected one of {string.Join(", ", Kinds)}."),
         };
     }
+
+    private static StepNormalization StepNorm(string name) => name switch
+    {
+        "batchnorm" => StepNormalization.BatchNorm,
+        "actnorm" => StepNormalization.ActNorm,
+        "none" => StepNormalization.None,
+        _ => throw new ArgumentException($"Unknown step normalisation '{name}'; expected batchnorm, actnorm or none.", nameof(name)),
+    };
 
     /// <summary>
     /// A rough count of the parameters <paramref name="config"/> describes (within a factor of about two; the

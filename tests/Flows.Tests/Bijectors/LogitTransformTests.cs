@@ -43,4 +43,36 @@ public sealed class LogitTransformTests
 
         Assert.Equal(expectedLogDet, logDet.Value.Span[0], 1e-4);
     }
+
+    [Fact]
+    public void With_an_offset_maps_centred_data_as_the_unit_cube_and_keeps_the_contract()
+    {
+        var rng = new Rng(42);
+        var centred = new LogitTransform(0.05f, offset: 0.5f);
+        var plain = new LogitTransform(0.05f);
+        var x = Tensor.Zeros(3, 2, 2);
+        rng.FillUniform(x.Span, -0.48f, 0.48f);
+        BijectorContract.Check(centred, x, largeScale: 0f);
+
+        var shifted = x.Clone();
+        for (int i = 0; i < shifted.Length; i++)
+        {
+            shifted.Span[i] += 0.5f;
+        }
+
+        var (y, logDet) = centred.Forward(Variable.Constant(x));
+        var (yPlain, logDetPlain) = plain.Forward(Variable.Constant(shifted));
+        for (int i = 0; i < y.Value.Length; i++)
+        {
+            Assert.Equal(yPlain.Value.Span[i], y.Value.Span[i], 1e-5f);
+        }
+
+        // A shift has a unit Jacobian, so the log-determinant is the unshifted one.
+        for (int i = 0; i < logDet.Value.Length; i++)
+        {
+            Assert.Equal(logDetPlain.Value.Span[i], logDet.Value.Span[i], 1e-4f);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LogitTransform(0.05f, float.NaN));
+    }
 }

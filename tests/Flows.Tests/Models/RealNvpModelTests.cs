@@ -10,7 +10,7 @@ public sealed class RealNvpModelTests
     /// <summary>A small RealNVP at non-trivial parameters and running statistics, in evaluation mode.</summary>
     private static MultiScaleFlow Randomised(int[] shape, int scales, Rng rng, float std = 0.05f)
     {
-        var model = RealNvp.Create(shape, rng, scales, hiddenChannels: 4, residualBlocks: 1, batchNorm: true, logitAlpha: 0.05f);
+        var model = RealNvp.Create(shape, rng, scales, hiddenChannels: 4, residualBlocks: 1, stepNorm: StepNormalization.BatchNorm, logitAlpha: 0.05f);
         TwoDTraining.Randomize(model, rng, std);
         TwoDTraining.RandomizeRunningStatistics(model, rng);
         model.Training = false;
@@ -27,7 +27,7 @@ public sealed class RealNvpModelTests
     [Fact]
     public void Has_the_paper_architecture_per_scale()
     {
-        var model = RealNvp.Create([1, 28, 28], new Rng(90), scales: 3, hiddenChannels: 4, residualBlocks: 1, batchNorm: false, logitAlpha: null);
+        var model = RealNvp.Create([1, 28, 28], new Rng(90), scales: 3, hiddenChannels: 4, residualBlocks: 1, stepNorm: StepNormalization.None, logitAlpha: null);
         Assert.Equal(3, model.Levels.Count);
         for (int level = 0; level < 2; level++)
         {
@@ -49,6 +49,38 @@ public sealed class RealNvpModelTests
         Assert.Equal(4, final.Count);
         Assert.All(final, s => Assert.Equal(CouplingMask.Checkerboard, ((BinaryMask)Assert.IsType<Coupling>(s).Split).Mask));
         Assert.Equal([[2, 14, 14], [4, 7, 7], [4, 7, 7]], model.LatentShapes);
+    }
+
+    [Fact]
+    public void Checkerboard_only_and_actnorm_variants_replace_the_channel_masks_and_the_batch_norms()
+    {
+        var model = RealNvp.Create([1, 8, 8], new Rng(95), scales: 2, hiddenChannels: 4, residualBlocks: 1, stepNorm: StepNormalization.ActNorm, logitAlpha: null, channelMasks: false);
+        var steps = model.Levels[0].Steps;
+        Assert.Equal(13, steps.Count); // 3 couplings with an ActNorm each, squeeze, 3 couplings with an ActNorm each
+        Assert.IsType<Squeeze>(steps[6]);
+        var couplings = steps.OfType<Coupling>().ToList();
+        Assert.Equal(6, couplings.Count);
+        Assert.All(couplings, c => Assert.Equal(CouplingMask.Checkerboard, ((BinaryMask)c.Split).Mask));
+        // The parities alternate within each side of the squeeze (a squeezed position holds four pixels of both colours).
+        Assert.Equal([0, 1, 0, 0, 1, 0], couplings.Select(c => ((BinaryMask)c.Split).Parity));
+        Assert.Equal(10, model.Levels.Sum(l => l.Steps.OfType<ActNorm>().Count()));
+        Assert.DoesNotContain(model.Levels.SelectMany(l => l.Steps), s => s is BatchNormBijector);
+    }
+
+    [Fact]
+    public void The_actnorm_checkerboard_variant_with_a_centred_logit_is_exact_against_a_brute_force_log_det()
+    {
+        var rng = new Rng(96);
+        var model = RealNvp.Create([1, 4, 4], rng, scales: 2, hiddenChannels: 4, residualBlocks: 1, stepNorm: StepNormalization.ActNorm, logitAlpha: 0.05f, channelMasks: false, logitOffset: 0.5f);
+        TwoDTraining.Randomize(model, rng, 0.2f);
+        model.Training = false;
+        var x = Images(rng, 1, 1, 4, 4);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x.Span[i] -= 0.5f; // centred data, as the command line feeds RealNVP
+        }
+
+        AssertLogProbIsExact(model, x);
     }
 
     [Fact]
@@ -76,9 +108,14 @@ public sealed class RealNvpModelTests
         var rng = new Rng(92);
         var model = Randomised([1, 4, 4], 2, rng, std: 0.2f);
         var x = Images(rng, 1, 1, 4, 4);
+        AssertLogProbIsExact(model, x);
+    }
+
+    /// <summary>log p(x) = Σ log N(z) + log|det ∂z/∂x| with the Jacobian of Encode by central differences in float.</summary>
+    private static void AssertLogProbIsExact(MultiScaleFlow model, Tensor x)
+    {
         double logProb = model.LogProb(Variable.Constant(x)).Item();
 
-        // log p(x) = Σ log N(z) + log|det ∂z/∂x| with the Jacobian of Encode by central differences in float.
         double logNormal = 0;
         foreach (var z in model.Encode(x))
         {

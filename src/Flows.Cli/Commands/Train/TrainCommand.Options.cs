@@ -24,6 +24,12 @@ internal static partial class TrainCommand
         var learnTop = new Option<bool>("--learn-top") { Description = "Glow on images: learn the top latent's per-channel mean and log-std (Glow's learn_top) instead of N(0, I)." };
         var permutation = new Option<string?>("--permutation") { Description = "Glow channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu)." };
         permutation.AcceptOnlyFromAmong("1x1", "lu", "shuffle", "reverse");
+        var masks = new Option<string>("--masks") { Description = "RealNVP on images: the couplings after each squeeze use channel masks (the paper's) or checkerboard masks.", DefaultValueFactory = _ => d.Masks };
+        masks.AcceptOnlyFromAmong("channel", "checkerboard");
+        var stepNorm = new Option<string>("--step-norm") { Description = "RealNVP on images: the normalisation after every coupling, batchnorm (the paper's), actnorm (Glow's) or none.", DefaultValueFactory = _ => d.StepNorm };
+        stepNorm.AcceptOnlyFromAmong("batchnorm", "actnorm", "none");
+        var logit = new Option<double?>("--logit") { Description = "RealNVP on images: logit preprocessing with this α first, e.g. 1e-6 (the paper's for MNIST) or 0.05." };
+        OptionRules.Check(logit, v => v is null or (>= 0 and < 0.5), "must lie in [0, 0.5)");
         var memoryEfficient = new Option<string>("--memory-efficient") { Description = "Glow: back-propagate by rebuilding each step's input with its inverse (memory flat in depth, ~25% slower) instead of storing activations: true, false or auto (on when the stored activations would exceed 1 GiB).", DefaultValueFactory = _ => "auto" };
         memoryEfficient.AcceptOnlyFromAmong("auto", "true", "false");
         var bits = new Option<int>("--n-bits") { Description = "Bits per pixel kept (1-8), as Glow's n_bits_x.", DefaultValueFactory = _ => d.Bits };
@@ -65,7 +71,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, masks, stepNorm, logit, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, classes, perturb, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -81,6 +87,9 @@ internal static partial class TrainCommand
                 Permutation = p.GetValue(permutation),
                 ScaleFloor = p.GetValue(scaleFloor),
                 LearnTop = p.GetValue(learnTop),
+                Masks = p.GetRequiredValue(masks),
+                StepNorm = p.GetRequiredValue(stepNorm),
+                Logit = p.GetValue(logit),
                 MemoryEfficient = p.GetRequiredValue(memoryEfficient) switch { "true" => true, "false" => false, _ => null },
                 Bits = p.GetValue(bits),
                 Batch = p.GetValue(batch),
@@ -105,7 +114,7 @@ internal static partial class TrainCommand
                 Perturb = p.GetValue(perturb),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
+                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, masks, stepNorm, logit, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
                     seed, output, checkpointEvery, testSize, trainSize, classes, perturb, logEvery),
             },
             context));

@@ -189,6 +189,15 @@ internal static partial class TrainCommand
             throw new UsageException("--learn-top applies to Glow on images only (--model glow with image data).");
         }
 
+        bool realNvpImages = s.Model == "realnvp" && dataset.IsImages;
+        foreach (string option in (string[])["--masks", "--step-norm", "--logit"])
+        {
+            if (!realNvpImages && s.Given.Contains(option))
+            {
+                throw new UsageException($"{option} applies to RealNVP on images only (--model realnvp with image data).");
+            }
+        }
+
         if (s.Perturb is not null && !dataset.IsImages)
         {
             throw new UsageException("--perturb applies to images only.");
@@ -212,6 +221,9 @@ internal static partial class TrainCommand
             Permutation = s.Permutation ?? "lu",
             ScaleFloor = glowAffine ? s.ScaleFloor : 0,
             LearnedTopPrior = s.LearnTop,
+            Masks = s.Masks,
+            StepNorm = s.StepNorm,
+            LogitAlpha = realNvpImages ? s.Logit : null,
             Seed = s.Seed,
         };
         model = model with

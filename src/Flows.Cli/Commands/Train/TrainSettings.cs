@@ -39,6 +39,15 @@ internal sealed record TrainSettings
     /// <summary>Null: "lu".</summary>
     public string? Permutation { get; init; }
 
+    /// <summary>RealNVP on images: "channel" (the paper's masks after each squeeze) or "checkerboard".</summary>
+    public string Masks { get; init; } = "channel";
+
+    /// <summary>RealNVP on images: "batchnorm", "actnorm" or "none" after every coupling.</summary>
+    public string StepNorm { get; init; } = "batchnorm";
+
+    /// <summary>RealNVP on images: α of the logit preprocessing, or null for none.</summary>
+    public double? Logit { get; init; }
+
     public int Bits { get; init; } = 8;
 
     /// <summary>Glow on images: reversible back-propagation on or off; null (auto) turns it on only where ordinary

@@ -116,4 +116,38 @@ public partial class WorkflowTests
         Assert.Contains("no labels", error, StringComparison.Ordinal);
         Directory.Delete(data, true);
     }
+
+    [Fact]
+    public void A_conditional_glow_trains_on_labels_samples_chosen_classes_and_evaluates_the_marginal()
+    {
+        string data = Cli.ImageFolder(96, 30, 8, 4); // labels i % 3
+        string run = Path.Combine(Cli.TempFolder(), "conditional");
+        string output = Cli.Ok("train", "--data", data, "-L", "1", "-K", "1", "--hidden", "4", "--batch", "16", "--conditional", "--steps", "3", "--out", run);
+        Assert.Contains("class-conditional on 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("\"classes\": 3", File.ReadAllText(Path.Combine(run, "checkpoint", "config.json")), StringComparison.Ordinal);
+        Assert.Contains("test bpd", Cli.Ok("eval", run), StringComparison.Ordinal);
+
+        string png = Path.Combine(run, "classes.png");
+        string sampled = Cli.Ok("sample", run, "--class", "0,2", "--n", "8", "-o", png);
+        Assert.Contains("4 samples per class", sampled, StringComparison.Ordinal);
+        Assert.True(new FileInfo(png).Length > 0);
+        Assert.Contains("one row each: 0, 1, 2", Cli.Ok("sample", run, "--n", "6", "-o", png), StringComparison.Ordinal);
+
+        var (code, _, error) = Cli.Run("sample", run, "--class", "3", "-o", png);
+        Assert.Equal(2, code);
+        Assert.Contains("classes 0 to 2", error, StringComparison.Ordinal);
+        (code, _, error) = Cli.Run("train", "--data", "moons", "--conditional", "--steps", "1", "--out", run + "-moons");
+        Assert.Equal(2, code);
+        Assert.Contains("--conditional", error, StringComparison.Ordinal);
+        (code, _, error) = Cli.Run("train", "--model", "nice", "--data", data, "--conditional", "--steps", "1", "--out", run + "-nice");
+        Assert.Equal(2, code);
+        Assert.Contains("Glow on images only", error, StringComparison.Ordinal);
+
+        string plain = run + "-plain";
+        Cli.Ok("train", "--data", data, "-L", "1", "-K", "1", "--hidden", "4", "--batch", "16", "--steps", "1", "--out", plain);
+        (code, _, error) = Cli.Run("sample", plain, "--class", "1", "-o", png);
+        Assert.Equal(2, code);
+        Assert.Contains("--conditional", error, StringComparison.Ordinal);
+        Directory.Delete(data, true);
+    }
 }

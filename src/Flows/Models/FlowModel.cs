@@ -28,8 +28,21 @@ public abstract class FlowModel : Module
         }
     }
 
-    /// <summary>log p(x) per sample, [N], in nats, as a graph node (differentiable when recording).</summary>
+    /// <summary>log p(x) per sample, [N], in nats, as a graph node (differentiable when recording). For a class-conditional model, the marginal over its classes (uniform).</summary>
     public abstract Variable LogProb(Variable x);
+
+    /// <summary>Classes of a class-conditional model (whose prior takes one-hot labels); 0 for an unconditional one.</summary>
+    public virtual int Classes => 0;
+
+    /// <summary>log p(x | y) per sample, [N], in nats, given a condition y (one-hot labels [N, <see cref="Classes"/>]); null: <see cref="LogProb(Variable)"/>.</summary>
+    /// <exception cref="NotSupportedException">A condition given to an unconditional model.</exception>
+    public virtual Variable LogProb(Variable x, Variable? condition)
+        => condition is null ? LogProb(x) : throw new NotSupportedException($"This {GetType().Name} is not class-conditional.");
+
+    /// <summary>n samples given a condition (one-hot labels [n, <see cref="Classes"/>]); null: <see cref="Sample(int, float, Rng)"/>.</summary>
+    /// <exception cref="NotSupportedException">A condition given to an unconditional model.</exception>
+    public virtual Tensor Sample(int n, float temperature, Rng rng, Variable? condition)
+        => condition is null ? Sample(n, temperature, rng) : throw new NotSupportedException($"This {GetType().Name} is not class-conditional.");
 
     /// <summary>Exact encoding x → latents (one tensor per level, first factored out first).</summary>
     public abstract IReadOnlyList<Tensor> Encode(Tensor x);

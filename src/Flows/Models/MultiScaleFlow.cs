@@ -127,14 +127,73 @@ public sealed class MultiScaleFlow : FlowModel
     /// <summary>The reconstruction error of the memory-efficient backward passes since its last reset (<see cref="ReconstructionMonitor"/>).</summary>
     public override ReconstructionMonitor Reconstruction { get; } = new();
 
-    /// <summary>log p(x) per sample, [N], in nats, for x [N, C, H, W], without a condition.</summary>
-    public override Variable LogProb(Variable x) => LogProb(x, null);
-
-    /// <summary>log p(x | condition) per sample, [N]; the condition goes to the top prior only.</summary>
-    public Variable LogProb(Variable x, Variable? condition)
+    /// <summary>
+    /// log p(x) per sample, [N], in nats, for x [N, C, H, W], without a condition. With a class-conditional top
+    /// prior (<see cref="Classes"/> &gt; 0), the marginal log (1/K) Σ_k p(x | k): the steps run once and only the
+    /// top prior is evaluated K times.
+    /// </summary>
+    public override Variable LogProb(Variable x)
     {
+        if (Classes == 0)
+        {
+            return LogProb(x, null);
+        }
+
+        CheckData(x);
+        Variable? top = null;
+        var rest = Run(x, null, latents: null, topLatent: h => top = h)!;
+        return Ops.Add(rest, MarginalTopLogProb(top!));
+    }
+
+    /// <summary>log p(x | condition) per sample, [N]; the condition (one-hot labels [N, <see cref="Classes"/>] for a class-conditional prior) goes to the top prior only.</summary>
+    public override Variable LogProb(Variable x, Variable? condition)
+    {
+        if (condition is null && Classes > 0)
+        {
+            return LogProb(x);
+        }
+
         CheckData(x);
         return Run(x, condition, latents: null)!;
+    }
+
+    /// <inheritdoc/>
+    public override int Classes => _topPrior is ClassConditionalGaussian c ? c.Classes : 0;
+
+    /// <summary>log (1/K) Σ_k p(h | k) of the top latent h [N, …] under the class-conditional prior, as a graph node.</summary>
+    private Variable MarginalTopLogProb(Variable h)
+    {
+        int n = h.Shape[0], classes = Classes;
+        var perClass = new Variable[classes];
+        var labels = new int[n];
+        for (int k = 0; k < classes; k++)
+        {
+            Array.Fill(labels, k);
+            perClass[k] = _topPrior.LogProb(h, Variable.Constant(ClassConditionalGaussian.OneHot(labels, classes)));
+        }
+
+        // log-sum-exp with the per-example maximum held constant (it cancels in the value and the gradient).
+        var max = Tensor.Uninitialized(n);
+        for (int i = 0; i < n; i++)
+        {
+            float m = float.NegativeInfinity;
+            foreach (var lp in perClass)
+            {
+                m = MathF.Max(m, lp.Value.Span[i]);
+            }
+
+            max.Span[i] = float.IsFinite(m) ? m : 0f;
+        }
+
+        var shift = Variable.Constant(max);
+        Variable? sum = null;
+        foreach (var lp in perClass)
+        {
+            var e = Ops.Exp(Ops.Sub(lp, shift));
+            sum = sum is null ? e : Ops.Add(sum, e);
+        }
+
+        return Ops.AddScalar(Ops.Add(Ops.Log(sum!), shift), (float)-Math.Log(classes));
     }
 
     /// <summary>Exact encoding of x [N, C, H, W] into one latent per level (see <see cref="LatentShapes"/>), first factored out first.</summary>
@@ -173,12 +232,24 @@ public sealed class MultiScaleFlow : FlowModel
     public override Tensor Sample(int n, float temperature, Rng rng) => Sample(n, temperature, rng, null);
 
     /// <summary>Samples given a condition for the top prior (e.g. one-hot labels [n, classes]).</summary>
-    public Tensor Sample(int n, float temperature, Rng rng, Variable? condition)
+    public override Tensor Sample(int n, float temperature, Rng rng, Variable? condition)
     {
         ArgumentNullException.ThrowIfNull(rng);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         using (Autograd.NoGrad())
         {
+            if (condition is null && Classes > 0)
+            {
+                // A sample of the marginal: labels drawn uniformly.
+                var labels = new int[n];
+                for (int i = 0; i < n; i++)
+                {
+                    labels[i] = rng.NextInt(Classes);
+                }
+
+                condition = Variable.Constant(ClassConditionalGaussian.OneHot(labels, Classes));
+            }
+
             var top = Variable.Constant(_topPrior.Sample(n, condition, temperature, rng));
             return Generate(top, (i, kept) => Variable.Constant(_splitPriors[i]!.Sample(n, kept, temperature, rng)));
         }
@@ -186,9 +257,10 @@ public sealed class MultiScaleFlow : FlowModel
 
     /// <summary>
     /// The forward pass x → latents. Returns log p(x | condition) when <paramref name="latents"/> is null;
-    /// otherwise fills it with the latents and skips the densities (returns null).
+    /// otherwise fills it with the latents and skips the densities (returns null). With <paramref name="topLatent"/>,
+    /// the top latent goes to it and the top prior's density is left out of the result.
     /// </summary>
-    private Variable? Run(Variable x, Variable? condition, List<Tensor>? latents)
+    private Variable? Run(Variable x, Variable? condition, List<Tensor>? latents, Action<Variable>? topLatent = null)
     {
         bool density = latents is null;
         Variable h = x;
@@ -245,6 +317,10 @@ public sealed class MultiScaleFlow : FlowModel
                 }
 
                 h = kept;
+            }
+            else if (density && topLatent is not null)
+            {
+                topLatent(h);
             }
             else if (density)
             {

@@ -34,6 +34,12 @@ public sealed record ModelConfig
     /// <summary>Image Glow: a learned per-channel mean and log-std for the top latent (Glow's learn_top) instead of N(0, I).</summary>
     public bool LearnedTopPrior { get; init; }
 
+    /// <summary>
+    /// Image Glow: the number of classes of a class-conditional top prior (Glow's y-conditioning; trained on p(x | y)
+    /// with each example's label, evaluated as the marginal over the classes); 0 for an unconditional model.
+    /// </summary>
+    public int Classes { get; init; }
+
     /// <summary>Channel permutation between couplings (image Glow): "1x1", "lu", "shuffle" or "reverse".</summary>
     public string Permutation { get; init; } = "lu";
 

@@ -102,6 +102,7 @@ public static class ModelFactory
             MemoryEfficientBackprop = config.MemoryEfficientBackprop,
             ScaleFloor = (float)config.ScaleFloor,
             LearnedTopPrior = config.LearnedTopPrior,
+            Classes = config.Classes,
             Coupling = config.Coupling switch
             {
                 "affine" => GlowCouplingKind.Affine,

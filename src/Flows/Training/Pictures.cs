@@ -26,6 +26,38 @@ public static class Pictures
         return grid;
     }
 
+    /// <summary>
+    /// For a class-conditional model: one row of <paramref name="perRow"/> samples per label in <paramref name="labels"/>
+    /// (top row the first), each drawn from p(x | label) at <paramref name="temperature"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is not class-conditional, or a label is outside its classes.</exception>
+    public static RasterImage ClassGrid(FlowModel model, Dequantization dequantization, IReadOnlyList<int> labels, int perRow, float temperature, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(perRow, 1);
+        if (model.Classes == 0)
+        {
+            throw new ArgumentException("This model is not class-conditional, so it cannot sample a chosen class; train it with --conditional.", nameof(model));
+        }
+
+        if (labels.Count == 0 || labels.Any(l => l < 0 || l >= model.Classes))
+        {
+            throw new ArgumentException($"Labels must lie in 0 to {model.Classes - 1}; got {string.Join(", ", labels)}.", nameof(labels));
+        }
+
+        var rows = new int[labels.Count * perRow];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = labels[i / perRow];
+        }
+
+        var x = Sample(model, rows.Length, temperature, new Rng(seed), Distributions.ClassConditionalGaussian.OneHot(rows, model.Classes));
+        var grid = TensorImages.Grid(x, dequantization, perRow);
+        x.Release();
+        return grid;
+    }
+
     /// <summary>One row of <paramref name="perRow"/> samples per temperature, top row the first temperature.</summary>
     public static RasterImage TemperatureSweep(FlowModel model, Dequantization dequantization, int perRow, IReadOnlyList<float> temperatures, ulong seed)
     {
@@ -102,7 +134,7 @@ public static class Pictures
     }
 
     /// <summary>Samples in evaluation mode without gradients.</summary>
-    public static Tensor Sample(FlowModel model, int n, float temperature, Rng rng)
+    public static Tensor Sample(FlowModel model, int n, float temperature, Rng rng, Tensor? labels = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         bool wasTraining = model.Training;
@@ -110,7 +142,7 @@ public static class Pictures
         try
         {
             using var noGrad = Autograd.NoGrad();
-            return model.Sample(n, temperature, rng);
+            return labels is null ? model.Sample(n, temperature, rng) : model.Sample(n, temperature, rng, Variable.Constant(labels));
         }
         finally
         {

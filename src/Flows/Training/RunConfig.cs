@@ -97,6 +97,8 @@ public sealed record RunConfig
             _ when m.HiddenLayers is < 1 or > 1000 => $"model.hiddenLayers: {m.HiddenLayers} is not in 1 to 1000",
             _ when m.Coupling is not ("affine" or "additive") => $"model.coupling: '{m.Coupling}' is not affine or additive",
             _ when m.Permutation is not ("lu" or "1x1" or "shuffle" or "reverse") => $"model.permutation: '{m.Permutation}' is not lu, 1x1, shuffle or reverse",
+            _ when m.Classes is < 0 or > 256 => $"model.classes: {m.Classes} is not in 0 to 256",
+            _ when m.Classes > 0 && !(m.Kind == "glow" && m.IsImage) => $"model.classes: a class-conditional prior needs an image Glow, not {m.Kind}",
             _ when m.Masks is not ("channel" or "checkerboard") => $"model.masks: '{m.Masks}' is not channel or checkerboard",
             _ when m.StepNorm is not ("batchnorm" or "actnorm" or "none") => $"model.stepNorm: '{m.StepNorm}' is not batchnorm, actnorm or none",
             _ when m.LogitAlpha is { } a && !(a is >= 0 and < 0.5) => $"model.logitAlpha: {a} is not in [0, 0.5)",

@@ -35,6 +35,15 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(noise);
+        if (model.Classes > 0 && (train.Labels is null || train.Labels.Any(l => l >= model.Classes)))
+        {
+            throw new ArgumentException(
+                train.Labels is null
+                    ? $"The model is class-conditional ({model.Classes} classes) but the training data have no labels."
+                    : $"The model is class-conditional with {model.Classes} classes but the training data have label {train.Labels.Max()}.",
+                nameof(train));
+        }
+
         if (train.Dimensions != model.Dimensions)
         {
             throw new ArgumentException(
@@ -173,12 +182,14 @@ public sealed class Trainer
     public StepResult Step()
     {
         Model.Training = true;
-        var x = Variable.Constant(ThisRanksBatch());
+        var (batch, labels) = ThisRanksBatch();
+        var x = Variable.Constant(batch);
+        var y = labels is null ? null : Variable.Constant(labels);
         Optimizer.ZeroGrad();
         Schedule?.Apply(Optimizer);
         Optimizer.LearningRate *= LearningRateFactor;
         double rate = Optimizer.LearningRate;
-        var loss = Objective.Loss(Model.LogProb(x));
+        var loss = Objective.Loss(Model.LogProb(x, y));
         double value = BatchLoss(loss);
         double norm = double.NaN;
         bool spike = Guard?.IsSpike(value) == true;
@@ -221,7 +232,7 @@ public sealed class Trainer
                     Model.MemoryEfficientBackprop = false;
                     try
                     {
-                        loss = Objective.Loss(Model.LogProb(x));
+                        loss = Objective.Loss(Model.LogProb(x, y));
                         value = BatchLoss(loss);
                         loss.Backward();
                         SumGradients();
@@ -250,6 +261,7 @@ public sealed class Trainer
         {
             loss.ReleaseGraph();
             x.Value.Release();
+            y?.Value.Release();
         }
 
         StepCount++;
@@ -320,15 +332,30 @@ public sealed class Trainer
     /// The examples this rank computes in the current step: the whole batch in one process; with several ranks,
     /// its <see cref="Shard"/> of the batch, cut after drawing the noise of the whole batch (so the noise stream
     /// is the same for any number of ranks). Before the first step, ActNorm's data-dependent initialisation sees
-    /// the whole batch on every rank, as one process would.
+    /// the whole batch on every rank, as one process would. For a class-conditional model, also the one-hot labels
+    /// of the same examples.
     /// </summary>
-    private Tensor ThisRanksBatch()
+    private (Tensor X, Tensor? Labels) ThisRanksBatch()
     {
-        var batch = Evaluator.ToModelShape(Train.Batch(Order.Indices(StepCount), Noise), Model);
+        var indices = Order.Indices(StepCount);
+        var batch = Evaluator.ToModelShape(Train.Batch(indices, Noise), Model);
         var comm = Communicator;
+        var (start, count) = Shard(batch.Shape[0], comm.Rank, comm.Size);
+        Tensor? labels = null;
+        if (Model.Classes > 0)
+        {
+            var mine = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                mine[i] = Train.Labels![indices[start + i]];
+            }
+
+            labels = Distributions.ClassConditionalGaussian.OneHot(mine, Model.Classes);
+        }
+
         if (comm.Size == 1)
         {
-            return batch;
+            return (batch, labels);
         }
 
         if (!_initializedOnWholeBatch)
@@ -342,13 +369,11 @@ public sealed class Trainer
             _initializedOnWholeBatch = true; // a forward in training mode initialises every ActNorm at once
         }
 
-        int n = batch.Shape[0];
-        int row = batch.Length / n;
-        var (start, count) = Shard(n, comm.Rank, comm.Size);
+        int row = batch.Length / batch.Shape[0];
         var shard = Tensor.Uninitialized([count, .. batch.Shape[1..]]);
         batch.Span.Slice(start * row, count * row).CopyTo(shard.Span);
         batch.Release();
-        return shard;
+        return (shard, labels);
     }
 
     /// <summary>This rank's share of the batch: its examples over the whole batch (1 in one process).</summary>

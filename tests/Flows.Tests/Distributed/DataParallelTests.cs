@@ -32,12 +32,25 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
             }
         }
 
-        return new ImageSplit(new ImageSet(pixels, count, 1, side, side), new Dequantization(8));
+        // Labels from the blob's row (top, middle, bottom third), for the class-conditional runs.
+        var labels = new byte[count];
+        for (int n = 0; n < count; n++)
+        {
+            int brightest = 0;
+            for (int i = 1; i < side * side; i++)
+            {
+                brightest = pixels[(n * side * side) + i] > pixels[(n * side * side) + brightest] ? i : brightest;
+            }
+
+            labels[n] = (byte)(3 * (brightest / side) / side);
+        }
+
+        return new ImageSplit(new ImageSet(pixels, count, 1, side, side, labels), new Dequantization(8));
     }
 
-    private static Trainer Glow(DataSplit split, int batch, Communicator communicator, bool memoryEfficient = true, bool adam = true)
+    private static Trainer Glow(DataSplit split, int batch, Communicator communicator, bool memoryEfficient = true, bool adam = true, int classes = 0)
     {
-        var model = Flows.Models.Glow.Create(new GlowConfig { DataShape = [1, 8, 8], Levels = 2, StepsPerLevel = 2, Hidden = 8, MemoryEfficientBackprop = memoryEfficient }, new Rng(11));
+        var model = Flows.Models.Glow.Create(new GlowConfig { DataShape = [1, 8, 8], Levels = 2, StepsPerLevel = 2, Hidden = 8, MemoryEfficientBackprop = memoryEfficient, Classes = classes }, new Rng(11));
         Optimizer optimizer = adam ? new Adam(model.NamedParameters(), learningRate: 2e-3) : new Sgd(model.NamedParameters(), learningRate: 0.02);
         return new Trainer(model, optimizer, null, split, Objective.BitsPerDim(64), new BatchOrder(split.Count, batch, 4), new Rng(5))
         {
@@ -48,18 +61,19 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static float[] Parameters(FlowModel model) => [.. model.NamedParameters().SelectMany(p => p.Value.Value.ToArray())];
 
     [Theory]
-    [InlineData(8, 2)]
-    [InlineData(8, 3)] // shards of 3, 3 and 2
-    public void The_summed_gradient_is_the_batch_gradient_of_one_process(int batch, int ranks)
+    [InlineData(8, 2, 0)]
+    [InlineData(8, 3, 0)] // shards of 3, 3 and 2
+    [InlineData(8, 3, 3)] // class-conditional: each rank's shard with its own examples' labels
+    public void The_summed_gradient_is_the_batch_gradient_of_one_process(int batch, int ranks, int classes)
     {
         var split = Images(48, 8, 1);
-        var one = Glow(split, batch, Communicator.OneProcess);
+        var one = Glow(split, batch, Communicator.OneProcess, classes: classes);
         one.Optimizer.LearningRate = 0;
         one.Step();
         var expected = one.Optimizer.Parameters.Select(p => p.Value.Grad!.ToArray()).ToArray();
         var runs = ThreadCommunicator.Run(ranks, comm =>
         {
-            var t = Glow(split, batch, comm);
+            var t = Glow(split, batch, comm, classes: classes);
             t.Optimizer.LearningRate = 0;
             t.Step();
             return t.Optimizer.Parameters.Select(p => p.Value.Grad!.ToArray()).ToArray();
@@ -68,7 +82,7 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
         // Equal to float reordering: shard means weighted by their share and summed, against one mean of the batch.
         double scale = expected.SelectMany(g => g).Max(v => Math.Abs(v));
         double diff = expected.Zip(runs[0]).SelectMany(z => z.First.Zip(z.Second, (a, b) => Math.Abs(a - b))).Max();
-        output.WriteLine($"{ranks} ranks, batch {batch}: summed gradient {diff:G3} from one process's (largest component {scale:G3})");
+        output.WriteLine($"{ranks} ranks, batch {batch}, {classes} classes: summed gradient {diff:G3} from one process's (largest component {scale:G3})");
         Assert.True(scale > 0.1);
         Assert.True(diff <= 1e-6 * scale, $"gradients differ by {diff} (largest component {scale})");
         Assert.All(runs, r => Assert.Equal(runs[0], r)); // and every rank has the same bits

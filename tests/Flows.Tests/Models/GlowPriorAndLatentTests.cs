@@ -116,6 +116,38 @@ public sealed class GlowPriorAndLatentTests
     }
 
     [Fact]
+    public void Without_labels_a_class_conditional_glow_gives_the_marginal_over_its_classes()
+    {
+        var rng = new Rng(6);
+        var model = Glow.Create(new GlowConfig { DataShape = [1, 8, 8], StepsPerLevel = 1, Hidden = 4, Classes = 3 }, rng);
+        var top = (ClassConditionalGaussian)model.TopPrior;
+        rng.FillNormal(top.Weight.Value.Span, 0f, 1f);
+        rng.FillNormal(top.Bias.Value.Span, 0f, 0.3f);
+        model.Training = false;
+        var x = model.Sample(4, 1f, new Rng(7)); // labels drawn uniformly
+        Assert.Equal([4, 1, 8, 8], x.Shape);
+        Assert.Equal(3, model.Classes);
+
+        // Brute force: log (1/3) Σ_k p(x | k), each p(x | k) a full pass with that label, summed in double.
+        var marginal = model.LogProb(Variable.Constant(x)).Value.ToArray();
+        var perClass = Enumerable.Range(0, 3)
+            .Select(k => model.LogProb(Variable.Constant(x), Variable.Constant(ClassConditionalGaussian.OneHot([k, k, k, k], 3))).Value.ToArray())
+            .ToArray();
+        for (int n = 0; n < 4; n++)
+        {
+            double m = perClass.Max(p => (double)p[n]);
+            double expected = m + Math.Log(perClass.Sum(p => Math.Exp(p[n] - m)) / 3);
+            Assert.Equal(expected, marginal[n], 2e-3);
+            Assert.True(perClass.Min(p => p[n]) < marginal[n] && marginal[n] < perClass.Max(p => p[n]), "the marginal lies between the classes' densities");
+        }
+
+        // And it is differentiable: the prior's class weights receive a gradient through the log-sum-exp.
+        model.Training = true;
+        Ops.Mean(model.LogProb(Variable.Constant(x))).Backward();
+        Assert.Contains(top.Weight.Grad!.ToArray(), g => g != 0f);
+    }
+
+    [Fact]
     public void Latent_interpolation_direction_and_manipulation()
     {
         var a = new[] { Tensor.FromArray([0f, 2f], 1, 2), Tensor.FromArray([4f], 1, 1) };

@@ -132,4 +132,41 @@ public sealed class TrainerTests
         Assert.True(model.MemoryEfficientBackprop);
         Assert.NotEqual(before, Snapshot(model));
     }
+
+    [Fact]
+    public void A_class_conditional_glow_learns_a_prior_per_label_and_refuses_unlabelled_data()
+    {
+        // Two classes of 8x8 images: dark (label 0) and bright (label 1).
+        const int count = 64;
+        var pixels = new byte[count * 64];
+        var labels = new byte[count];
+        var rng = new Rng(8);
+        for (int n = 0; n < count; n++)
+        {
+            labels[n] = (byte)(n % 2);
+            for (int i = 0; i < 64; i++)
+            {
+                pixels[(n * 64) + i] = (byte)((labels[n] == 1 ? 180 : 40) + rng.NextInt(40));
+            }
+        }
+
+        var split = new ImageSplit(new ImageSet(pixels, count, 1, 8, 8, labels), new Dequantization(8));
+        var model = Glow.Create(new GlowConfig { DataShape = [1, 8, 8], Levels = 1, StepsPerLevel = 1, Hidden = 4, Classes = 2 }, new Rng(9));
+        var trainer = new Trainer(model, new Adam(model.NamedParameters(), learningRate: 1e-2), null, split, Objective.BitsPerDim(64), new BatchOrder(count, 16, 1), new Rng(10));
+        for (int i = 0; i < 60; i++)
+        {
+            trainer.Step();
+        }
+
+        // Scored with its own label an image is more likely than with the other one.
+        model.Training = false;
+        var x = split.Batch([0, 1, 2, 3], null);
+        var own = model.LogProb(Flows.Autodiff.Variable.Constant(x), Flows.Autodiff.Variable.Constant(Flows.Distributions.ClassConditionalGaussian.OneHot([0, 1, 0, 1], 2))).Value.ToArray();
+        var other = model.LogProb(Flows.Autodiff.Variable.Constant(x), Flows.Autodiff.Variable.Constant(Flows.Distributions.ClassConditionalGaussian.OneHot([1, 0, 1, 0], 2))).Value.ToArray();
+        Assert.All(Enumerable.Range(0, 4), i => Assert.True(own[i] > other[i] + 1, $"image {i}: log p with its label {own[i]}, with the other {other[i]}"));
+
+        var unlabelled = new ImageSplit(new ImageSet(pixels, count, 1, 8, 8), new Dequantization(8));
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(model, new Adam(model.NamedParameters()), null, unlabelled, Objective.BitsPerDim(64), new BatchOrder(count, 16, 1), new Rng(10)));
+        Assert.Contains("no labels", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -9,6 +9,7 @@ namespace Flows.Cli.Commands.Sample;
 /// <summary>
 /// <c>flows sample CKPT --n 64 --temperature 0.7 -o grid.png</c>, or <c>--sweep</c> for one row per
 /// temperature (0, 0.25, 0.6, 0.7, 0.8, 0.9, 1.0). For 2-D models: data, density and samples side by side.
+/// For class-conditional models: one row per class (or per label of <c>--class</c>).
 /// </summary>
 internal static class SampleCommand
 {
@@ -21,9 +22,13 @@ internal static class SampleCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the prior noise.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out", "-o") { Description = "The PNG to write.", DefaultValueFactory = _ => "samples.png" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset cache folder (2-D models show their data)." };
-        var command = new Command("sample", "Draw samples from a checkpoint into a PNG grid (or a temperature sweep).") { ckpt, n, temperature, sweep, seed, output, dataDir };
+        var classes = new Option<string?>("--class") { Description = "Class-conditional models (train --conditional): sample these labels, e.g. 3 or 0,1,2, one row each (default: every class)." };
+        var command = new Command("sample", "Draw samples from a checkpoint into a PNG grid (or a temperature sweep); one row per class for class-conditional models.") { ckpt, n, temperature, sweep, seed, output, dataDir, classes };
         CommandRunner.SetAction(command, (p, context) => Run(
-            new SampleSettings(p.GetRequiredValue(ckpt), p.GetValue(n), p.GetValue(temperature), p.GetValue(sweep), p.GetValue(seed), p.GetRequiredValue(output), p.GetValue(dataDir)),
+            new SampleSettings(p.GetRequiredValue(ckpt), p.GetValue(n), p.GetValue(temperature), p.GetValue(sweep), p.GetValue(seed), p.GetRequiredValue(output), p.GetValue(dataDir))
+            {
+                Classes = p.GetValue(classes) is { } list ? ListParser.Integers(list, "--class") : null,
+            },
             context));
         return command;
     }
@@ -33,7 +38,32 @@ internal static class SampleCommand
         var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
         RasterImage picture;
         string what;
-        if (!loaded.IsImages)
+        int classCount = loaded.Model.Classes;
+        if (s.Classes is not null && classCount == 0)
+        {
+            throw new UsageException("--class needs a class-conditional model (flows train --conditional); this one is not.");
+        }
+
+        if (s.Classes is { } chosen && chosen.Any(c => c < 0 || c >= classCount))
+        {
+            throw new UsageException($"--class: the model has classes 0 to {classCount - 1}; got {string.Join(",", chosen)}.");
+        }
+
+        if (classCount > 0 && s.Sweep)
+        {
+            throw new UsageException("--sweep is for unconditional models; for a class-conditional one, use --temperature with --class.");
+        }
+
+        if (classCount > 0)
+        {
+            int[] labels = s.Classes ?? [.. Enumerable.Range(0, classCount)];
+            int perRow = Math.Max(1, (s.N + labels.Length - 1) / labels.Length);
+            picture = Pictures.ClassGrid(loaded.Model, loaded.Dequantization, labels, perRow, s.Temperature, s.Seed);
+            string[] names = [.. loaded.Config.Data.ClassNames ?? []];
+            string Name(int c) => c < names.Length && names[c] != $"{c}" ? $"{c} ({names[c]})" : $"{c}";
+            what = string.Create(CultureInfo.InvariantCulture, $"{perRow} samples per class at temperature {s.Temperature}, one row each: {string.Join(", ", labels.Select(Name))}");
+        }
+        else if (!loaded.IsImages)
         {
             var points = loaded.Dataset.Test as PointSplit ?? throw new UsageException("This checkpoint's data are neither images nor 2-D points.");
             picture = Pictures.PointPanels(loaded.Model, points, s.Seed, sampleCount: Math.Max(s.N, 1000));

@@ -22,6 +22,7 @@ internal static partial class TrainCommand
         var scaleFloor = new Option<double>("--scale-floor") { Description = "Glow affine coupling: a constant added to the sigmoid scale, so no scale falls below it (0 = Glow's).", DefaultValueFactory = _ => d.ScaleFloor };
         OptionRules.Check(scaleFloor, v => v >= 0 && v < 1, "must be in [0, 1)");
         var learnTop = new Option<bool>("--learn-top") { Description = "Glow on images: learn the top latent's per-channel mean and log-std (Glow's learn_top) instead of N(0, I)." };
+        var conditional = new Option<bool>("--conditional") { Description = "Glow on labelled images: a class-conditional top prior (Glow's y-conditioning), trained on p(x | label); flows sample --class draws a chosen class, test bpd is the marginal over the classes." };
         var permutation = new Option<string?>("--permutation") { Description = "Glow channel mixing between couplings: 1x1, lu, shuffle or reverse (default lu)." };
         permutation.AcceptOnlyFromAmong("1x1", "lu", "shuffle", "reverse");
         var masks = new Option<string>("--masks") { Description = "RealNVP on images: the couplings after each squeeze use channel masks (the paper's) or checkerboard masks.", DefaultValueFactory = _ => d.Masks };
@@ -71,7 +72,7 @@ internal static partial class TrainCommand
 
         var command = new Command("train", "Train a flow (NICE, RealNVP or Glow) on images or 2-D data, with test bpd each epoch, sample pictures, metrics and checkpoints.")
         {
-            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, masks, stepNorm, logit, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
+            model, data, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, conditional, permutation, masks, stepNorm, logit, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
             epochs, totalSteps, minutes, seed, threads, output, resume, checkpointEvery, testSize, trainSize, classes, perturb, dataDir, logEvery,
         };
         CommandRunner.SetAction(command, (p, context) => Run(
@@ -87,6 +88,7 @@ internal static partial class TrainCommand
                 Permutation = p.GetValue(permutation),
                 ScaleFloor = p.GetValue(scaleFloor),
                 LearnTop = p.GetValue(learnTop),
+                Conditional = p.GetValue(conditional),
                 Masks = p.GetRequiredValue(masks),
                 StepNorm = p.GetRequiredValue(stepNorm),
                 Logit = p.GetValue(logit),
@@ -114,7 +116,7 @@ internal static partial class TrainCommand
                 Perturb = p.GetValue(perturb),
                 DataDir = p.GetValue(dataDir),
                 LogEvery = p.GetValue(logEvery),
-                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, permutation, masks, stepNorm, logit, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
+                Given = Given(p, model, levels, steps, hidden, hiddenLayers, coupling, scaleFloor, learnTop, conditional, permutation, masks, stepNorm, logit, memoryEfficient, bits, batch, optimizer, lr, logScaleRate, warmup, decay, clip, guard, tolerance,
                     seed, output, checkpointEvery, testSize, trainSize, classes, perturb, logEvery),
             },
             context));

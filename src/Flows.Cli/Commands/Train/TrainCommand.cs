@@ -58,7 +58,8 @@ internal static partial class TrainCommand
 
             string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
             run = TrainingRun.Create(folder, config, dataset, context.Communicator);
-            context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters) on {dataset.Name} "
+            string conditional = config.Model.Classes > 0 ? $", class-conditional on {config.Model.Classes} classes: trained on p(x | label), test bpd of the marginal" : "";
+            context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters{conditional}) on {dataset.Name} "
                 + $"({Math.Min(run.Dataset.Train.Count, s.TrainSize ?? int.MaxValue)} train, {Math.Min(run.Dataset.Test.Count, s.TestSize ?? int.MaxValue)} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");
             if (config.Model is { Kind: "glow", IsImage: true })
             {
@@ -189,6 +190,16 @@ internal static partial class TrainCommand
             throw new UsageException("--learn-top applies to Glow on images only (--model glow with image data).");
         }
 
+        if (s.Conditional && !glowImages)
+        {
+            throw new UsageException("--conditional applies to Glow on images only (--model glow with image data).");
+        }
+
+        if (s.Conditional && dataset.Train.Labels is not { Length: > 0 })
+        {
+            throw new UsageException($"--conditional needs labelled data; {dataset.Name} has no labels.");
+        }
+
         bool realNvpImages = s.Model == "realnvp" && dataset.IsImages;
         foreach (string option in (string[])["--masks", "--step-norm", "--logit"])
         {
@@ -221,6 +232,7 @@ internal static partial class TrainCommand
             Permutation = s.Permutation ?? "lu",
             ScaleFloor = glowAffine ? s.ScaleFloor : 0,
             LearnedTopPrior = s.LearnTop,
+            Classes = s.Conditional ? Math.Max(dataset.ClassNames.Count, dataset.Train.Labels!.Max() + 1) : 0,
             Masks = s.Masks,
             StepNorm = s.StepNorm,
             LogitAlpha = realNvpImages ? s.Logit : null,

@@ -36,6 +36,9 @@ internal sealed record TrainSettings
     /// <summary>Glow on images: learn the top prior's per-channel mean and log-std.</summary>
     public bool LearnTop { get; init; }
 
+    /// <summary>Glow on labelled images: a class-conditional top prior, trained on p(x | label).</summary>
+    public bool Conditional { get; init; }
+
     /// <summary>Null: "lu".</summary>
     public string? Permutation { get; init; }
 

@@ -36,6 +36,9 @@ public class MnistEndToEndTests
         string interp = Path.Combine(dir, "interp.png");
         Cli.Ok("interpolate", run, "--from", "3", "--to", "7", "--steps", "6", "-o", interp);
         Assert.Equal((2 + (6 * 30), 32), AssertPng(interp, 1));
+        Cli.Ok("interpolate", run, "--from", "3,0", "--to", "7,1", "--steps", "6", "-o", interp); // one row per pair
+        Assert.Equal((2 + (6 * 30), 2 + (2 * 30)), AssertPng(interp, 1));
+        Assert.Equal(2, Cli.Run("interpolate", run, "--from", "3,0", "--to", "7", "-o", interp).Code);
 
         string manip = Path.Combine(dir, "manip.png");
         string m = Cli.Ok("manipulate", run, "--label", "1", "--images", "0,5", "--strengths", "-1,0,1", "--reference", "300", "-o", manip);

@@ -42,6 +42,19 @@ public partial class WorkflowTests
         Assert.Equal(3, c);
         Assert.True(w > 2 * h, "three panels side by side");
 
+        // Several 2-D checkpoints of the same data: the data, then each one's density.
+        string nice = Path.Combine(dir, "moons-nice");
+        Cli.Ok("train", "--model", "nice", "--data", "moons", "-K", "2", "--hidden", "8", "--batch", "128", "--steps", "2", "--test-size", "100", "--out", nice);
+        string compared = Path.Combine(dir, "compared.png");
+        Assert.Contains("data | density of", Cli.Ok("sample", run, nice, run, "-o", compared), StringComparison.Ordinal);
+        var (w4, h4, _, _) = PngDecoder.Decode(File.ReadAllBytes(compared));
+        Assert.True(w4 > 3.5 * h4 && w4 < 4.5 * h4, $"four panels side by side: {w4}x{h4}");
+        string rings = Path.Combine(dir, "rings");
+        Cli.Ok("train", "--model", "nice", "--data", "rings", "-K", "2", "--hidden", "8", "--batch", "128", "--steps", "2", "--test-size", "100", "--out", rings);
+        var (code, _, error) = Cli.Run("sample", run, rings, "-o", compared);
+        Assert.Equal(2, code);
+        Assert.Contains("share their data", error, StringComparison.Ordinal);
+
         string z = Path.Combine(dir, "z.safetensors"), x = Path.Combine(dir, "x.safetensors");
         Cli.Ok("encode", run, "--from", "10", "-n", "5", "-o", z);
         Cli.Ok("decode", run, z, "--tensors", x);

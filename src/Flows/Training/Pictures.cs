@@ -94,6 +94,22 @@ public static class Pictures
         return ImageGrid.SideBySide([dataPanel, PointPlot.HeatMap(density, size), samplePanel]);
     }
 
+    /// <summary>For 2-D data: the test points, then the density exp(log p) of each model on a grid, side by side (to compare flows on one data set).</summary>
+    /// <exception cref="ArgumentException">No models, or a model that is not 2-D.</exception>
+    public static RasterImage DensityPanels(IReadOnlyList<FlowModel> models, PointSplit data, double lo = -4, double hi = 4, int size = 256)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(data);
+        if (models.Count == 0 || models.Any(m => m.Dimensions != 2))
+        {
+            throw new ArgumentException("Density panels need at least one model, every one 2-D.", nameof(models));
+        }
+
+        var panels = new List<RasterImage> { PointPlot.Scatter(data.Points, lo, hi, size) };
+        panels.AddRange(models.Select(m => PointPlot.HeatMap(DensityGrid(m, lo, hi, size), size)));
+        return ImageGrid.SideBySide(panels);
+    }
+
     /// <summary>p(x) at the centres of a size×size grid over [lo, hi]², row 0 at the top (y = hi).</summary>
     public static float[] DensityGrid(FlowModel model, double lo, double hi, int size)
     {

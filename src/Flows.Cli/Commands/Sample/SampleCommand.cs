@@ -15,7 +15,7 @@ internal static class SampleCommand
 {
     public static Command Create()
     {
-        var ckpt = new Argument<string>("checkpoint") { Description = "A checkpoint folder or a run folder." };
+        var ckpt = new Argument<string[]>("checkpoint") { Description = "A checkpoint folder or a run folder; for 2-D models, several (on the same data) give the data and each one's density side by side.", Arity = ArgumentArity.OneOrMore };
         var n = OptionRules.Positive(new Option<int>("--n") { Description = "Number of samples (with --sweep: samples per row).", DefaultValueFactory = _ => 64 });
         var temperature = OptionRules.NonNegative(new Option<float>("--temperature", "-t") { Description = "Scale of the prior's standard deviation.", DefaultValueFactory = _ => 0.7f });
         var sweep = new Option<bool>("--sweep") { Description = "One row per temperature 0, 0.25, 0.6, 0.7, 0.8, 0.9, 1.0." };
@@ -25,9 +25,10 @@ internal static class SampleCommand
         var classes = new Option<string?>("--class") { Description = "Class-conditional models (train --conditional): sample these labels, e.g. 3 or 0,1,2, one row each (default: every class)." };
         var command = new Command("sample", "Draw samples from a checkpoint into a PNG grid (or a temperature sweep); one row per class for class-conditional models.") { ckpt, n, temperature, sweep, seed, output, dataDir, classes };
         CommandRunner.SetAction(command, (p, context) => Run(
-            new SampleSettings(p.GetRequiredValue(ckpt), p.GetValue(n), p.GetValue(temperature), p.GetValue(sweep), p.GetValue(seed), p.GetRequiredValue(output), p.GetValue(dataDir))
+            new SampleSettings(p.GetRequiredValue(ckpt)[0], p.GetValue(n), p.GetValue(temperature), p.GetValue(sweep), p.GetValue(seed), p.GetRequiredValue(output), p.GetValue(dataDir))
             {
                 Classes = p.GetValue(classes) is { } list ? ListParser.Integers(list, "--class") : null,
+                Others = p.GetRequiredValue(ckpt)[1..],
             },
             context));
         return command;
@@ -47,6 +48,32 @@ internal static class SampleCommand
         if (s.Classes is { } chosen && chosen.Any(c => c < 0 || c >= classCount))
         {
             throw new UsageException($"--class: the model has classes 0 to {classCount - 1}; got {string.Join(",", chosen)}.");
+        }
+
+        if (s.Others.Length > 0)
+        {
+            if (loaded.IsImages)
+            {
+                throw new UsageException("Several checkpoints are compared for 2-D models only; sample image models one at a time.");
+            }
+
+            var models = new List<Flows.Models.FlowModel> { loaded.Model };
+            foreach (string other in s.Others)
+            {
+                var next = LoadedCheckpoint.Open(other, s.DataDir, context.Output);
+                if (next.IsImages || next.Config.Data.Name != loaded.Config.Data.Name)
+                {
+                    throw new UsageException($"{other}: not a 2-D model of {loaded.Config.Data.Name}; compared checkpoints must share their data.");
+                }
+
+                models.Add(next.Model);
+            }
+
+            var points = loaded.Dataset.Test as PointSplit ?? throw new UsageException("This checkpoint's data are not 2-D points.");
+            picture = Pictures.DensityPanels(models, points);
+            PngWriter.Save(picture, s.Out);
+            context.Output.WriteLine($"Wrote {s.Out} ({picture.Width}x{picture.Height}): data | density of {string.Join(" | ", new[] { s.Checkpoint }.Concat(s.Others))}.");
+            return 0;
         }
 
         if (classCount > 0 && s.Sweep)

@@ -85,11 +85,19 @@ public class TrainOptionsTests
         Assert.IsNotType<Flows.Bijectors.LogitTransform>(plainSteps[0]);
         Assert.Contains(plainSteps, s => s is Flows.Bijectors.BatchNormBijector);
 
-        foreach (string option in (string[])["--masks", "--step-norm", "--logit"])
+        foreach (string option in (string[])["--masks", "--step-norm"])
         {
             var e = Assert.Throws<UsageException>(() => TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 1, Given = [option] }, Images()));
             Assert.Contains(option, e.Message, StringComparison.Ordinal);
         }
+
+        Assert.Contains("--logit", Assert.Throws<UsageException>(() => TrainCommand.ToConfig(new TrainSettings { Model = "nice", Data = "tiny", Logit = 0.05, Given = ["--logit"] }, Images())).Message, StringComparison.Ordinal);
+
+        // Glow takes the logit too, as the first step of its first level.
+        var glow = TrainCommand.ToConfig(new TrainSettings { Model = "glow", Data = "tiny", Levels = 2, StepsPerLevel = 1, Hidden = 4, Logit = 0.05 }, Images()).Model;
+        var glowSteps = ((Flows.Models.MultiScaleFlow)ModelFactory.Create(glow)).Levels[0].Steps;
+        Assert.Equal((0.05f, 0.5f), (((Flows.Bijectors.LogitTransform)glowSteps[0]).Alpha, ((Flows.Bijectors.LogitTransform)glowSteps[0]).Offset));
+        Assert.Equal(2, glowSteps.Count);
 
         Assert.Contains("model.masks", Assert.Throws<InvalidDataException>(() => RunConfig.FromJson(config.ToJson().Replace("\"checkerboard\"", "\"stripes\"", StringComparison.Ordinal), "c")).Message, StringComparison.Ordinal);
         Assert.Contains("model.stepNorm", Assert.Throws<InvalidDataException>(() => RunConfig.FromJson(config.ToJson().Replace("\"actnorm\"", "\"layernorm\"", StringComparison.Ordinal), "c")).Message, StringComparison.Ordinal);

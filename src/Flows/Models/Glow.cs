@@ -31,10 +31,15 @@ public static class Glow
         {
             shape = Squeeze.SqueezedShape(shape);
             int c = shape[0];
-            var steps = new Bijector[config.StepsPerLevel];
-            for (int k = 0; k < steps.Length; k++)
+            var steps = new List<Bijector>(config.StepsPerLevel + 1);
+            if (i == 0 && config.LogitAlpha is float alpha)
             {
-                steps[k] = Step(c, config, rng);
+                steps.Add(new LogitTransform(alpha, offset: 0.5f)); // element-wise, so after the squeeze as before it
+            }
+
+            for (int k = 0; k < config.StepsPerLevel; k++)
+            {
+                steps.Add(Step(c, config, rng));
             }
 
             if (i < config.Levels - 1)

@@ -19,6 +19,12 @@ public sealed record GlowConfig
     /// <summary>Width of the coupling networks.</summary>
     public int Hidden { get; init; } = 128;
 
+    /// <summary>
+    /// α of a logit preprocessing (RealNVP's, <see cref="Bijectors.LogitTransform"/>) as the first step of level 0, for
+    /// data centred on 0 (offset 0.5); null for none (Glow's). A bijector of the model, so bits/dim stay those of the pixels.
+    /// </summary>
+    public float? LogitAlpha { get; init; }
+
     /// <summary>The coupling of each step: affine (default) or additive.</summary>
     public GlowCouplingKind Coupling { get; init; } = GlowCouplingKind.Affine;
 

@@ -49,7 +49,7 @@ public sealed record ModelConfig
     /// <summary>RealNVP on images: the normalisation bijector after every coupling, "batchnorm" (the paper's), "actnorm" or "none".</summary>
     public string StepNorm { get; init; } = "batchnorm";
 
-    /// <summary>RealNVP on images: α of the logit preprocessing (section 4.1 of the paper) applied first, or null for none.</summary>
+    /// <summary>RealNVP and Glow on images: α of RealNVP's logit preprocessing (section 4.1 of its paper), a bijector applied first, or null for none.</summary>
     public double? LogitAlpha { get; init; }
 
     /// <summary>

@@ -103,6 +103,7 @@ public static class ModelFactory
             ScaleFloor = (float)config.ScaleFloor,
             LearnedTopPrior = config.LearnedTopPrior,
             Classes = config.Classes,
+            LogitAlpha = (float?)config.LogitAlpha,
             Coupling = config.Coupling switch
             {
                 "affine" => GlowCouplingKind.Affine,

@@ -29,7 +29,7 @@ internal static partial class TrainCommand
         masks.AcceptOnlyFromAmong("channel", "checkerboard");
         var stepNorm = new Option<string>("--step-norm") { Description = "RealNVP on images: the normalisation after every coupling, batchnorm (the paper's), actnorm (Glow's) or none.", DefaultValueFactory = _ => d.StepNorm };
         stepNorm.AcceptOnlyFromAmong("batchnorm", "actnorm", "none");
-        var logit = new Option<double?>("--logit") { Description = "RealNVP on images: logit preprocessing with this α first, e.g. 1e-6 (the paper's for MNIST) or 0.05." };
+        var logit = new Option<double?>("--logit") { Description = "RealNVP and Glow on images: RealNVP's logit preprocessing with this α as the model's first bijector, e.g. 1e-6 (its paper's for MNIST) or 0.05." };
         OptionRules.Check(logit, v => v is null or (>= 0 and < 0.5), "must lie in [0, 0.5)");
         var memoryEfficient = new Option<string>("--memory-efficient") { Description = "Glow: back-propagate by rebuilding each step's input with its inverse (memory flat in depth, ~25% slower) instead of storing activations: true, false or auto (on when the stored activations would exceed 1 GiB).", DefaultValueFactory = _ => "auto" };
         memoryEfficient.AcceptOnlyFromAmong("auto", "true", "false");

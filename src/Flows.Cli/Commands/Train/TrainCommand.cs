@@ -201,12 +201,17 @@ internal static partial class TrainCommand
         }
 
         bool realNvpImages = s.Model == "realnvp" && dataset.IsImages;
-        foreach (string option in (string[])["--masks", "--step-norm", "--logit"])
+        foreach (string option in (string[])["--masks", "--step-norm"])
         {
             if (!realNvpImages && s.Given.Contains(option))
             {
                 throw new UsageException($"{option} applies to RealNVP on images only (--model realnvp with image data).");
             }
+        }
+
+        if (s.Logit is not null && !(realNvpImages || glowImages))
+        {
+            throw new UsageException("--logit applies to RealNVP and Glow on images only.");
         }
 
         if (s.Perturb is not null && !dataset.IsImages)
@@ -235,7 +240,7 @@ internal static partial class TrainCommand
             Classes = s.Conditional ? Math.Max(dataset.ClassNames.Count, dataset.Train.Labels!.Max() + 1) : 0,
             Masks = s.Masks,
             StepNorm = s.StepNorm,
-            LogitAlpha = realNvpImages ? s.Logit : null,
+            LogitAlpha = realNvpImages || glowImages ? s.Logit : null,
             Seed = s.Seed,
         };
         model = model with

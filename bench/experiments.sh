@@ -4,10 +4,15 @@
 #
 #   bench/experiments.sh ablation   # Glow's figure 3: {reverse, shuffle, LU 1x1} x {additive, affine}, seeds 1-3
 #   bench/experiments.sh depth      # K = 4, 8, 16, 32 at equal steps: test bpd, img/s, peak memory, memory-efficient on/off
+#   bench/experiments.sh realnvp    # RealNVP on MNIST: {channel + checkerboard, checkerboard only} masks x {batch norm, ActNorm}
+#   bench/experiments.sh toy        # NICE, RealNVP and Glow vector flows on the 2-D sets: densities side by side
+#   bench/experiments.sh figures    # temperature sweeps, interpolations and attribute edits from the zoo models
 #   bench/experiments.sh all
 #
 # Settings (environment): OUT (default experiments/), STEPS (ablation, default 1500), DEPTH_STEPS (default 300),
-# THREADS (default all), SEEDS (default "1 2 3"). Budgets are steps, so a busy machine changes the wall time only.
+# REALNVP_STEPS (default 1000), TOY_STEPS (default 3000), THREADS (default all), SEEDS (default "1 2 3"),
+# MNIST_MODEL / FASHION_MODEL (figures; default zoo/glow-mnist-long and zoo/glow-fashion-mnist).
+# Budgets are steps, so a busy machine changes the wall time only. Needs python3 for the tables (apt-get install python3).
 # Each experiment ends with a picture (flows plot) and a table in OUT/EXPERIMENT/summary.md, with the commands,
 # seeds, steps and wall times.
 set -euo pipefail
@@ -16,7 +21,12 @@ WHAT="${1:-all}"
 OUT="${OUT:-$ROOT/experiments}"
 STEPS="${STEPS:-1500}"
 DEPTH_STEPS="${DEPTH_STEPS:-300}"
+REALNVP_STEPS="${REALNVP_STEPS:-1000}"
+TOY_STEPS="${TOY_STEPS:-3000}"
+MNIST_MODEL="${MNIST_MODEL:-$ROOT/zoo/glow-mnist-long}"
+FASHION_MODEL="${FASHION_MODEL:-$ROOT/zoo/glow-fashion-mnist}"
 THREADS="${THREADS:-$(nproc)}"
+command -v python3 >/dev/null || { echo "bench/experiments.sh needs python3 for its tables: apt-get install python3" >&2; exit 1; }
 SEEDS="${SEEDS:-1 2 3}"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 mkdir -p "$OUT"
@@ -133,9 +143,89 @@ PY
   cat "$dir/summary.md"
 }
 
+realnvp() {
+  local dir="$OUT/realnvp"; mkdir -p "$dir"
+  echo "RealNVP on MNIST: L=3, hidden 32, 2 residual blocks, logit 1e-6, $REALNVP_STEPS steps of batch 64, seed 1"
+  local groups=()
+  for masks in channel checkerboard; do
+    for norm in batchnorm actnorm; do
+      local run="$dir/$masks-$norm"
+      train "$run" "$REALNVP_STEPS" --model realnvp --data mnist -L 3 --hidden 32 --hidden-layers 2 --logit 1e-6 --masks "$masks" --step-norm "$norm" --seed 1 --test-size 10000 --log-every 100
+      groups+=("$masks masks, $norm=$run")
+    done
+  done
+  "${FLOWS[@]}" plot "${groups[@]}" --train -o "$dir/realnvp.svg" --title "RealNVP on MNIST: masks and normalisation ($REALNVP_STEPS steps, seed 1)" >"$dir/plot.txt"
+  {
+    echo "# RealNVP masks and normalisation at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS threads"
+    echo
+    echo "\`bench/experiments.sh realnvp\` (REALNVP_STEPS=$REALNVP_STEPS): \`flows train --model realnvp --data mnist -L 3 --hidden 32 --hidden-layers 2 --logit 1e-6 --masks M --step-norm N --seed 1 --steps $REALNVP_STEPS --test-size 10000\`. \"channel\" is the paper's model (checkerboard couplings, squeeze, channel-wise couplings on every scale but the last); \"checkerboard\" uses checkerboard masks after the squeeze too."
+    echo
+    echo "| masks after the squeeze | normalisation after each coupling | test bpd (all 10,000 test images) | wall time (s) |"
+    echo "| --- | --- | --- | --- |"
+    for masks in channel checkerboard; do
+      for norm in batchnorm actnorm; do
+        read -r bpd wall < <(final "$dir/$masks-$norm")
+        echo "| $masks | $norm | $bpd | $wall |"
+      done
+    done
+    echo
+    echo "![realnvp](realnvp.svg) (smoothed training bpd)"
+  } >"$dir/summary.md"
+  cat "$dir/summary.md"
+}
+
+toy() {
+  local dir="$OUT/toy"; mkdir -p "$dir"
+  echo "2-D densities: NICE, RealNVP and Glow vector flows (K=8, hidden 64), $TOY_STEPS steps of batch 256, seed 1"
+  for data in moons rings 8gaussians checkerboard; do
+    for model in nice realnvp glow; do
+      train "$dir/$data-$model" "$TOY_STEPS" --model "$model" --data "$data" -K 8 --hidden 64 --batch 256 --seed 1 --log-every 500
+    done
+    "${FLOWS[@]}" sample "$dir/$data-nice" "$dir/$data-realnvp" "$dir/$data-glow" -o "$dir/$data.png" >/dev/null
+  done
+  {
+    echo "# 2-D densities at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS threads"
+    echo
+    echo "\`bench/experiments.sh toy\` (TOY_STEPS=$TOY_STEPS): \`flows train --model M --data D -K 8 --hidden 64 --batch 256 --seed 1 --steps $TOY_STEPS\`, then \`flows sample D-nice D-realnvp D-glow -o D.png\` (data | NICE | RealNVP | Glow densities)."
+    echo
+    echo "| data | NICE test NLL (nats) | RealNVP | Glow | wall times (s) |"
+    echo "| --- | --- | --- | --- | --- |"
+    for data in moons rings 8gaussians checkerboard; do
+      local row=() walls=()
+      for model in nice realnvp glow; do
+        read -r nll wall < <(final "$dir/$data-$model")
+        row+=("$nll"); walls+=("$wall")
+      done
+      echo "| $data | ${row[0]} | ${row[1]} | ${row[2]} | ${walls[*]} |"
+    done
+    echo
+    for data in moons rings 8gaussians checkerboard; do echo "![$data]($data.png)"; echo; done
+  } >"$dir/summary.md"
+  cat "$dir/summary.md"
+}
+
+figures() {
+  local dir="$OUT/figures"; mkdir -p "$dir"
+  echo "Figures from $MNIST_MODEL and $FASHION_MODEL"
+  local log="$dir/commands.txt"; : >"$log"
+  fig() { echo "flows $*" >>"$log"; "${FLOWS[@]}" "$@" --threads "$THREADS" | tee -a "$log"; }
+  for pair in "mnist=$MNIST_MODEL" "fashion-mnist=$FASHION_MODEL"; do
+    local name="${pair%%=*}" model="${pair#*=}"
+    fig sample "$model" --sweep --n 10 --seed 1 -o "$dir/$name-sweep.png"
+    fig sample "$model" --n 64 --temperature 0.7 --seed 1 -o "$dir/$name-t07.png"
+    fig interpolate "$model" --from 0,2,4,6,8 --to 1,3,5,7,9 --steps 10 -o "$dir/$name-interpolation.png"
+  done
+  fig manipulate "$MNIST_MODEL" --label 1 --images 0,1,2,3,4 --strengths -1.5,-1,-0.5,0,0.5,1,1.5 -o "$dir/mnist-manipulate-1.png"
+  fig manipulate "$FASHION_MODEL" --label 0 --images 0,1,2,3,4 --strengths -1.5,-1,-0.5,0,0.5,1,1.5 -o "$dir/fashion-mnist-manipulate-0.png"
+  cat "$log"
+}
+
 case "$WHAT" in
   ablation) ablation ;;
   depth) depth ;;
-  all) ablation; depth ;;
-  *) echo "usage: bench/experiments.sh ablation|depth|all" >&2; exit 2 ;;
+  realnvp) realnvp ;;
+  toy) toy ;;
+  figures) figures ;;
+  all) ablation; depth; realnvp; toy; figures ;;
+  *) echo "usage: bench/experiments.sh ablation|depth|realnvp|toy|figures|all" >&2; exit 2 ;;
 esac

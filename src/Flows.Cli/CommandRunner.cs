@@ -94,7 +94,7 @@ internal static class CommandRunner
         catch (Exception e) when (e is DataUnavailableException or TrainingDivergedException or InvalidDataException
                                    or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
-            context.Error.WriteLine($"error: {(e is ArgumentException ? OneLine(e.Message) : e.Message)}");
+            context.Error.WriteLine($"error: {(e is ArgumentException ? OneLine(e.Message) : e.Message.ReplaceLineEndings(" "))}");
             return Failure;
         }
         catch (OperationCanceledException)
@@ -134,7 +134,7 @@ internal static class CommandRunner
         }
         catch (Exception e)
         {
-            string message = e is ArgumentException ? OneLine(e.Message) : e.Message;
+            string message = e is ArgumentException ? OneLine(e.Message) : e.Message.ReplaceLineEndings(" ");
             string what = e is IOException or InvalidDataException or DataUnavailableException or InvalidOperationException or ArgumentException or UnauthorizedAccessException
                 ? message
                 : $"unexpected {e.GetType().Name}: {message}";

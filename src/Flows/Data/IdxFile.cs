@@ -102,9 +102,31 @@ public static class IdxFile
             }
         }
 
-        var data = new byte[length];
-        int read = s.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (read < data.Length)
+        // Memory grows with the bytes actually there, never with what a (damaged) header promises.
+        if (s.CanSeek && s.Length - s.Position < length)
+        {
+            throw new InvalidDataException($"{name}: the header promises {length} data bytes ({string.Join('x', dims)}) but the file holds {s.Length - s.Position}.");
+        }
+
+        var data = new byte[Math.Min(length, 1 << 20)];
+        int read = 0;
+        while (read < length)
+        {
+            if (read == data.Length)
+            {
+                Array.Resize(ref data, (int)Math.Min(length, 2L * data.Length));
+            }
+
+            int n = s.Read(data, read, data.Length - read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        if (read < length)
         {
             throw new InvalidDataException($"{name}: the header promises {length} data bytes ({string.Join('x', dims)}) but the file holds {read}.");
         }

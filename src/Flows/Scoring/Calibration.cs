@@ -96,7 +96,7 @@ public sealed record Calibration
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source} is not a valid calibration: {e.Message}", e);
+            throw new InvalidDataException($"{source} is not a valid calibration: {IO.JsonErrors.Describe(e)}", e);
         }
         catch (ArgumentException e)
         {

@@ -234,7 +234,7 @@ public static class Checkpoint
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not valid training state: {e.Message}", e);
+            throw new InvalidDataException($"{path} is not valid training state: {JsonErrors.Describe(e)}", e);
         }
 
         return state.Problem() is { } problem ? throw new InvalidDataException($"{path}: {problem}.") : state;

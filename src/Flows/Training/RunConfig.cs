@@ -1,3 +1,4 @@
+using Flows.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -49,7 +50,7 @@ public sealed record RunConfig
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source} is not a valid run configuration: {e.Message}", e);
+            throw new InvalidDataException($"{source} is not a valid run configuration: {JsonErrors.Describe(e)}", e);
         }
 
         if (config is not null && config.Format == FirstFormat)

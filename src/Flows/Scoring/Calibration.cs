@@ -96,7 +96,7 @@ public sealed record Calibration
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source} is not a valid calibration: {IO.JsonErrors.Describe(e)}", e);
+            throw new InvalidDataException($"{source} is not a valid calibration: {IO.ErrorText.Of(e)}", e);
         }
         catch (ArgumentException e)
         {

@@ -99,9 +99,16 @@ public static class Checkpoint
                 AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json));
             }
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            // (.NET reports a write past the file-size limit, EFBIG, as ArgumentOutOfRangeException.)
+            // A failed save (a full disk, say) leaves no partial folder behind; the checkpoint itself was not touched.
+            TryDelete(temp);
+            string kept = Directory.Exists(full) ? $"the checkpoint in {full} is unchanged" : $"nothing was written to {full}";
+            throw new IOException($"Could not save a checkpoint ({ErrorText.Of(e)}); {kept}.", e);
+        }
         catch
         {
-            // A failed save (a full disk, say) leaves no partial folder behind; the checkpoint itself was not touched.
             TryDelete(temp);
             throw;
         }
@@ -234,7 +241,7 @@ public static class Checkpoint
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not valid training state: {JsonErrors.Describe(e)}", e);
+            throw new InvalidDataException($"{path} is not valid training state: {ErrorText.Of(e)}", e);
         }
 
         return state.Problem() is { } problem ? throw new InvalidDataException($"{path}: {problem}.") : state;

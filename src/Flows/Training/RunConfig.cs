@@ -50,7 +50,7 @@ public sealed record RunConfig
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source} is not a valid run configuration: {JsonErrors.Describe(e)}", e);
+            throw new InvalidDataException($"{source} is not a valid run configuration: {ErrorText.Of(e)}", e);
         }
 
         if (config is not null && config.Format == FirstFormat)

@@ -74,8 +74,8 @@ public sealed partial class TrainingRun
         }
 
         string picture = Path.Combine(SamplesFolder, pictureName + ".png");
-        PngWriter.Save(Picture(), picture);
-        AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}"));
+        WriteOutput(picture, () => PngWriter.Save(Picture(), picture));
+        WriteOutput(CurvePath, () => AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}")));
         observer.Message($"Wrote {picture} and {CurvePath}.");
         return result;
     }
@@ -87,8 +87,23 @@ public sealed partial class TrainingRun
             return;
         }
 
-        PngWriter.Save(Picture(), Path.Combine(SamplesFolder, "final.png"));
-        AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}"));
+        string final = Path.Combine(SamplesFolder, "final.png");
+        WriteOutput(final, () => PngWriter.Save(Picture(), final));
+        WriteOutput(CurvePath, () => AtomicFile.WriteAllText(CurvePath, _metrics.ToSvg($"{Config.Model.Kind} on {Config.Data.Name}")));
+    }
+
+    /// <summary>Writes a picture or chart of the run; a disk that refuses it (full, read-only) ends the run with one message that says the checkpoint is untouched.</summary>
+    private void WriteOutput(string path, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            // (.NET reports a write past the file-size limit, EFBIG, as ArgumentOutOfRangeException.)
+            throw new IOException($"Could not write {path} ({ErrorText.Of(e)}); the checkpoint in {CheckpointFolder} is unchanged.", e);
+        }
     }
 
     private RasterImage Picture()

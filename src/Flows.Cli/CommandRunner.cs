@@ -99,7 +99,8 @@ internal static class CommandRunner
         }
         catch (OperationCanceledException)
         {
-            context.Error.WriteLine("error: cancelled.");
+            // Training itself stops at a step boundary and saves; this is a cancel while a model was built or loaded.
+            context.Error.WriteLine("error: cancelled (Ctrl+C or SIGTERM) before the work was done; a run being built or loaded writes nothing.");
             return Failure;
         }
         catch (Exception e)
@@ -135,9 +136,12 @@ internal static class CommandRunner
         catch (Exception e)
         {
             string message = e is ArgumentException ? OneLine(e.Message) : e.Message.ReplaceLineEndings(" ");
-            string what = e is IOException or InvalidDataException or DataUnavailableException or InvalidOperationException or ArgumentException or UnauthorizedAccessException
-                ? message
-                : $"unexpected {e.GetType().Name}: {message}";
+            string what = e switch
+            {
+                OperationCanceledException => "cancelled (Ctrl+C or SIGTERM) before the work was done; a run being built or loaded writes nothing.",
+                IOException or InvalidDataException or DataUnavailableException or InvalidOperationException or ArgumentException or UnauthorizedAccessException => message,
+                _ => $"unexpected {e.GetType().Name}: {message}",
+            };
             context.Error.WriteLine($"error: rank {comm.Rank} of {comm.Size}: {what} Ending the job.");
             context.Error.Flush();
             comm.Abort(Failure);

@@ -33,10 +33,10 @@ internal sealed class LoadedCheckpoint
     /// <summary>The data the model was trained on (opened, and fetched if needed, on first use).</summary>
     public Dataset Dataset => _dataset ??= Config.Data.Open(_dataDir, _log);
 
-    public static LoadedCheckpoint Open(string path, string? dataDir, TextWriter log)
+    public static LoadedCheckpoint Open(string path, string? dataDir, TextWriter log, CancellationToken cancellation = default)
     {
         string folder = Checkpoint.Resolve(path);
-        var (model, config) = Checkpoint.Open(folder);
+        var (model, config) = Checkpoint.Open(folder, cancellation);
         model.Training = false;
         return new LoadedCheckpoint(folder, model, config, dataDir, log);
     }

@@ -15,8 +15,12 @@ namespace Flows.Models;
 public static class Glow
 {
     /// <summary>A freshly initialised Glow of the shape <paramref name="config"/> describes, its weights drawn from <paramref name="rng"/>.</summary>
+    /// <param name="config">The shape of the model.</param>
+    /// <param name="rng">Initialisation randomness.</param>
+    /// <param name="cancellation">Checked before each step is built, so that a very deep model can be abandoned while it is being built.</param>
     /// <exception cref="ArgumentException">The configuration is invalid (data not (C, H, W), no level, a negative step count or class count, hidden width below 1).</exception>
-    public static MultiScaleFlow Create(GlowConfig config, Rng rng)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
+    public static MultiScaleFlow Create(GlowConfig config, Rng rng, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(rng);
@@ -39,6 +43,7 @@ public static class Glow
 
             for (int k = 0; k < config.StepsPerLevel; k++)
             {
+                cancellation.ThrowIfCancellationRequested();
                 steps.Add(Step(c, config, rng));
             }
 

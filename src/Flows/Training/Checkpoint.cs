@@ -248,21 +248,24 @@ public static class Checkpoint
     }
 
     /// <summary>Builds the model of a checkpoint and loads its parameters and buffers.</summary>
-    public static (FlowModel Model, RunConfig Config) Open(string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired while the model was built or loaded.</exception>
+    public static (FlowModel Model, RunConfig Config) Open(string path, CancellationToken cancellation = default)
     {
         string folder = Resolve(path);
         var config = ReadConfig(folder);
-        var model = ModelFactory.Create(config.Model);
-        LoadModel(folder, model);
+        var model = ModelFactory.Create(config.Model, cancellation);
+        LoadModel(folder, model, cancellation);
         return (model, config);
     }
 
     /// <summary>Copies every parameter and buffer from <c>model.safetensors</c>; names and shapes must match exactly.</summary>
-    public static void LoadModel(string folder, FlowModel model)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired (checked after the read and between tensors).</exception>
+    public static void LoadModel(string folder, FlowModel model, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         string path = Path.Combine(folder, ModelFile);
         var tensors = new Dictionary<string, Tensor>(ReadTensors(path), StringComparer.Ordinal);
+        cancellation.ThrowIfCancellationRequested();
         if (FirstNonFinite(tensors.Select(t => (t.Key, t.Value))) is { } bad)
         {
             throw new InvalidDataException($"{path}: {bad}; a checkpoint holds finite values only, so this file is damaged.");
@@ -272,6 +275,7 @@ public static class Checkpoint
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in ModelTensors(model))
         {
+            cancellation.ThrowIfCancellationRequested();
             expected.Add(name);
             if (!tensors.TryGetValue(name, out var source))
             {

@@ -10,11 +10,15 @@ public static class ModelFactory
     public static IReadOnlyList<string> Kinds { get; } = ["glow", "realnvp", "nice"];
 
     /// <summary>A freshly initialised model of <paramref name="config"/>, its weights seeded by <see cref="ModelConfig.Seed"/>.</summary>
+    /// <param name="config">The architecture.</param>
+    /// <param name="cancellation">Checked while a deep model is built (Ctrl+C during construction).</param>
     /// <exception cref="ArgumentException">An unknown kind, or a model too large for the available memory.</exception>
-    public static FlowModel Create(ModelConfig config)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
+    public static FlowModel Create(ModelConfig config, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         CheckSize(config, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        cancellation.ThrowIfCancellationRequested();
         var rng = new Rng(config.Seed);
         int d = Tensor.CheckedLength(config.DataShape);
         return (config.Kind, config.IsImage) switch
@@ -23,7 +27,7 @@ public static class ModelFactory
             ("nice", false) => VectorFlows.Nice(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
             ("realnvp", false) => VectorFlows.RealNvp(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
             ("glow", false) => VectorFlows.Glow(d, config.StepsPerLevel, config.Hidden, config.HiddenLayers, rng),
-            ("glow", true) => Glow.Create(ToGlowConfig(config), rng),
+            ("glow", true) => Glow.Create(ToGlowConfig(config), rng, cancellation),
 
             // Our preprocessing centres the data on 0 (Glow's), so the logit preprocessing shifts them by 0.5 first.
             ("realnvp", true) => RealNvp.Create(

@@ -57,7 +57,8 @@ public sealed partial class TrainingRun
     public string CheckpointFolder => Path.Combine(Folder, Checkpoint.FolderName);
 
     /// <summary>A new run of <paramref name="config"/> on <paramref name="dataset"/> in <paramref name="folder"/>, which must not hold a run already.</summary>
-    public static TrainingRun Create(string folder, RunConfig config, Dataset dataset, Communicator? communicator = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired while the model was built; nothing was written.</exception>
+    public static TrainingRun Create(string folder, RunConfig config, Dataset dataset, Communicator? communicator = null, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(config);
@@ -70,7 +71,8 @@ public sealed partial class TrainingRun
         }
 
         CheckSameSetup(comm, config, dataset);
-        var model = ModelFactory.Create(config.Model);
+        var model = ModelFactory.Create(config.Model, cancellation);
+        cancellation.ThrowIfCancellationRequested();
         var trainer = CreateTrainer(config, dataset, model, comm);
         if (!comm.IsRoot)
         {
@@ -87,7 +89,8 @@ public sealed partial class TrainingRun
     /// Continues the run in <paramref name="folder"/> from its checkpoint; <paramref name="length"/>, if
     /// given, replaces the saved length (epochs, steps, minutes) and nothing else.
     /// </summary>
-    public static TrainingRun Resume(string folder, Dataset dataset, (double? Epochs, long? Steps, double? Minutes)? length = null, Communicator? communicator = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired while the model was built or loaded; nothing was written.</exception>
+    public static TrainingRun Resume(string folder, Dataset dataset, (double? Epochs, long? Steps, double? Minutes)? length = null, Communicator? communicator = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var comm = communicator ?? Communicator.OneProcess;
@@ -100,10 +103,11 @@ public sealed partial class TrainingRun
 
         var state = Checkpoint.ReadState(ckpt);
         CheckSameSetup(comm, config, dataset);
-        var model = ModelFactory.Create(config.Model);
-        Checkpoint.LoadModel(ckpt, model);
+        var model = ModelFactory.Create(config.Model, cancellation);
+        Checkpoint.LoadModel(ckpt, model, cancellation);
         var trainer = CreateTrainer(config, dataset, model, comm);
         Checkpoint.LoadOptimizer(ckpt, trainer.Optimizer);
+        cancellation.ThrowIfCancellationRequested();
         trainer.Noise.State = state.NoiseState;
         trainer.StepCount = state.Step;
         trainer.LearningRateFactor = state.LearningRateFactor;

@@ -27,7 +27,7 @@ internal static class DecodeCommand
 
     public static int Run(DecodeSettings s, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(s.Checkpoint, null, context.Output);
+        var loaded = LoadedCheckpoint.Open(s.Checkpoint, null, context.Output, context.Cancellation);
         if (!File.Exists(s.Latents))
         {
             throw new UsageException($"The latents file '{s.Latents}' does not exist.");

@@ -26,7 +26,7 @@ internal static class EncodeCommand
 
     public static int Run(EncodeSettings s, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output, context.Cancellation);
         var test = loaded.Dataset.Test;
         if (s.From + s.Count > test.Count)
         {

@@ -22,7 +22,7 @@ internal static class EvalCommand
 
     public static int Run(EvalSettings s, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output, context.Cancellation);
         var dataset = loaded.Dataset;
         var objective = Objective.For(dataset);
         // Under mpirun the batches are shared out across the ranks (the same bits as one process); rank 0 reports.

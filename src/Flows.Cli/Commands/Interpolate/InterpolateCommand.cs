@@ -33,7 +33,7 @@ internal static class InterpolateCommand
             throw new UsageException($"--from has {s.From.Length} indices and --to {s.To.Length}; give one --to for every --from.");
         }
 
-        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output, context.Cancellation);
         loaded.RequireImages("interpolate");
         var test = loaded.Dataset.Test;
         int[] from = [.. s.From.Select(i => loaded.TestIndex(i, "--from"))], to = [.. s.To.Select(j => loaded.TestIndex(j, "--to"))];

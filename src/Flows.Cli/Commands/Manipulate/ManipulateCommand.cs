@@ -38,7 +38,7 @@ internal static class ManipulateCommand
 
     public static int Run(ManipulateSettings s, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output, context.Cancellation);
         loaded.RequireImages("manipulate");
         var dataset = loaded.Dataset;
         if (dataset.Train.Labels is null || dataset.Test.Labels is null)

@@ -36,7 +36,7 @@ internal static class OodCommand
 
     public static int Run(string checkpoint, string? inName, string outName, int[]? outClasses, int? limit, string? backgroundPath, int typicalityBatch, string? pictures, string? dataDir, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(checkpoint, dataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(checkpoint, dataDir, context.Output, context.Cancellation);
         var background = ScoredData.Background(backgroundPath, loaded, context.Output);
         var (normal, normalText) = ScoredData.Open(loaded, inName, "test", 0, limit, dataDir, context.Output);
         var (anomalous, anomalousText) = ScoredData.Open(loaded, outName, "test", 0, limit, dataDir, context.Output, outClasses);

@@ -36,7 +36,7 @@ internal static class SampleCommand
 
     public static int Run(SampleSettings s, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(s.Checkpoint, s.DataDir, context.Output, context.Cancellation);
         RasterImage picture;
         string what;
         int classCount = loaded.Model.Classes;
@@ -60,7 +60,7 @@ internal static class SampleCommand
             var models = new List<Flows.Models.FlowModel> { loaded.Model };
             foreach (string other in s.Others)
             {
-                var next = LoadedCheckpoint.Open(other, s.DataDir, context.Output);
+                var next = LoadedCheckpoint.Open(other, s.DataDir, context.Output, context.Cancellation);
                 if (next.IsImages || next.Config.Data.Name != loaded.Config.Data.Name)
                 {
                     throw new UsageException($"{other}: not a 2-D model of {loaded.Config.Data.Name}; compared checkpoints must share their data.");

@@ -42,7 +42,7 @@ internal static class ScoreCommand
     public static int Run(string checkpoint, string? data, string split, int skip, int? limit, string? backgroundPath, string? output, bool calibrate, string? scoreName,
         float[] fprs, string? dataDir, CommandContext context)
     {
-        var loaded = LoadedCheckpoint.Open(checkpoint, dataDir, context.Output);
+        var loaded = LoadedCheckpoint.Open(checkpoint, dataDir, context.Output, context.Cancellation);
         var (part, description) = ScoredData.Open(loaded, data, split, skip, limit, dataDir, context.Output);
         var background = ScoredData.Background(backgroundPath, loaded, context.Output);
         var scores = Scorer.Score(loaded.Model, part, background);

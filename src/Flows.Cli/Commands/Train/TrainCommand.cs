@@ -34,7 +34,7 @@ internal static partial class TrainCommand
 
             var dataset = InTurn(context, () => saved.Data.Open(s.DataDir, context.Output));
             bool newLength = s.Epochs is not null || s.Steps is not null || s.Minutes is not null;
-            run = TrainingRun.Resume(resume, dataset, newLength ? (s.Epochs, s.Steps, s.Minutes) : null, context.Communicator);
+            run = TrainingRun.Resume(resume, dataset, newLength ? (s.Epochs, s.Steps, s.Minutes) : null, context.Communicator, context.Cancellation);
             context.Output.WriteLine($"Resuming {resume} at step {run.StepCount}.");
             if (newLength && RateJump(saved, run) is { } jump)
             {
@@ -57,7 +57,7 @@ internal static partial class TrainCommand
             }
 
             string folder = s.Out ?? Path.Combine("runs", $"{s.Model}-{dataset.Name}");
-            run = TrainingRun.Create(folder, config, dataset, context.Communicator);
+            run = TrainingRun.Create(folder, config, dataset, context.Communicator, context.Cancellation);
             string conditional = config.Model.Classes > 0 ? $", class-conditional on {config.Model.Classes} classes: trained on p(x | label), test bpd of the marginal" : "";
             context.Output.WriteLine($"Training {config.Model.Kind} ({run.Model.ParameterCount():N0} parameters{conditional}) on {dataset.Name} "
                 + $"({Math.Min(run.Dataset.Train.Count, s.TrainSize ?? int.MaxValue)} train, {Math.Min(run.Dataset.Test.Count, s.TestSize ?? int.MaxValue)} test, {Tensors.Tensor.FormatShape(dataset.SampleShape)}) into {folder}.");

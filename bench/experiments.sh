@@ -118,7 +118,7 @@ depth() {
     done
   done
   {
-    echo "# Depth at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS threads"
+    echo "# Depth at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS thread(s)"
     echo
     echo "\`bench/experiments.sh depth\` (DEPTH_STEPS=$DEPTH_STEPS): \`flows train --model glow --data mnist -L 2 -K K --hidden 128 --memory-efficient M --steps $DEPTH_STEPS --test-size 2000\`; img/s is the median of the run's windows after step 20 (training only); peak RSS of the whole process (training, evaluations, pictures) from /usr/bin/time, of the last piece if the run was resumed."
     echo
@@ -156,7 +156,7 @@ realnvp() {
   done
   "${FLOWS[@]}" plot "${groups[@]}" --train -o "$dir/realnvp.svg" --title "RealNVP on MNIST: masks and normalisation ($REALNVP_STEPS steps, seed 1)" >"$dir/plot.txt"
   {
-    echo "# RealNVP masks and normalisation at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS threads"
+    echo "# RealNVP masks and normalisation at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS thread(s)"
     echo
     echo "\`bench/experiments.sh realnvp\` (REALNVP_STEPS=$REALNVP_STEPS): \`flows train --model realnvp --data mnist -L 3 --hidden 32 --hidden-layers 2 --logit 1e-6 --masks M --step-norm N --seed 1 --steps $REALNVP_STEPS --test-size 10000\`. \"channel\" is the paper's model (checkerboard couplings, squeeze, channel-wise couplings on every scale but the last); \"checkerboard\" uses checkerboard masks after the squeeze too."
     echo
@@ -184,7 +184,7 @@ toy() {
     "${FLOWS[@]}" sample "$dir/$data-nice" "$dir/$data-realnvp" "$dir/$data-glow" -o "$dir/$data.png" >/dev/null
   done
   {
-    echo "# 2-D densities at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS threads"
+    echo "# 2-D densities at $COMMIT ($(date -u '+%Y-%m-%d %H:%M UTC')), $THREADS thread(s)"
     echo
     echo "\`bench/experiments.sh toy\` (TOY_STEPS=$TOY_STEPS): \`flows train --model M --data D -K 8 --hidden 64 --batch 256 --seed 1 --steps $TOY_STEPS\`, then \`flows sample D-nice D-realnvp D-glow -o D.png\` (data | NICE | RealNVP | Glow densities)."
     echo

@@ -272,7 +272,7 @@ public sealed partial class TrainingRun
         observer.Message(Summary());
         if (_bestTest is { } best && last!.Value.Metric > best)
         {
-            observer.Message($"The final test {_trainer.Objective.Name} {last.Value.Metric:0.0000} is worse than the run's best, {best:0.0000} at step {_bestStep}, kept in {BestFolder}.");
+            observer.Message($"The final test {_trainer.Objective.Name} {last.Value.Metric:0.0000} is worse than the run's best, {best:0.0000} at step {_bestStep} (by {last.Value.Metric - best:G2}), kept in {BestFolder}.");
         }
 
         observer.Message($"Checkpoint: {CheckpointFolder} (step {StepCount}, {clock.Elapsed.TotalSeconds:0.0} s this session).");

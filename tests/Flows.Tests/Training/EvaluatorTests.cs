@@ -92,4 +92,23 @@ public class EvaluatorTests
         Assert.NotEqual(epoch0, epoch1);
         Assert.Equal(order.Indices(4).ToArray(), new BatchOrder(12, 4, 7).Indices(4).ToArray());
     }
+
+    [Fact]
+    public void Invertibility_errors_are_per_example_and_their_maximum_is_the_invertibility_error()
+    {
+        // A vector flow with random weights: every example round-trips, to float error, and the summary is the worst.
+        var rng = new Rng(12);
+        var model = Flows.Models.VectorFlows.RealNvp(3, 4, 16, 1, rng);
+        foreach (var (_, p) in model.NamedParameters())
+        {
+            rng.FillNormal(p.Value.Span, 0f, 0.3f);
+        }
+
+        var split = RandomPoints(300, 3, 2);
+        var errors = Evaluator.InvertibilityErrors(model, split, count: 250, batchSize: 64);
+        Assert.Equal(250, errors.Length);
+        Assert.All(errors, e => Assert.InRange(e, 0, 1e-4));
+        Assert.Contains(errors, e => e > 0);
+        Assert.Equal(errors.Max(), Evaluator.InvertibilityError(model, split, count: 250, batchSize: 64));
+    }
 }

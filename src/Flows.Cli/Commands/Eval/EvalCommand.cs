@@ -32,11 +32,14 @@ internal static class EvalCommand
             return 0;
         }
 
-        double error = Evaluator.InvertibilityError(loaded.Model, dataset.Test, Math.Min(result.Count, 1000), Math.Min(s.Batch, 128), s.Seed);
+        var errors = Evaluator.InvertibilityErrors(loaded.Model, dataset.Test, Math.Min(result.Count, 1000), Math.Min(s.Batch, 128), s.Seed);
+        double error = errors.Any(double.IsNaN) ? double.NaN : errors.Max();
+        double median = errors.Order().ElementAt(errors.Length / 2);
+        int above = errors.Count(e => !(e <= 1e-3));
         var inv = CultureInfo.InvariantCulture;
         context.Output.WriteLine(string.Create(inv, $"checkpoint: {loaded.Folder}"));
         context.Output.WriteLine(string.Create(inv, $"test {objective.Name}: {result.Metric:0.0000} ({result.Count} examples, noise seed {s.Seed}; mean log p(x) {result.MeanLogProb:0.###} nats)"));
-        context.Output.WriteLine(string.Create(inv, $"invertibility error: max |x - Decode(Encode(x))| = {error:E3} over {Math.Min(result.Count, 1000)} examples"));
+        context.Output.WriteLine(string.Create(inv, $"invertibility error: max |x - Decode(Encode(x))| = {error:E3} over {errors.Length} examples (median {median:E1}; {above} above 1e-3)"));
         if (!double.IsFinite(result.Metric) || !double.IsFinite(error))
         {
             context.Error.WriteLine("error: the evaluation is not finite.");

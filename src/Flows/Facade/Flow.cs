@@ -80,6 +80,16 @@ public sealed class Flow
         }
 
         bool glowImages = image && spec.Kind == FlowKind.Glow;
+        if (spec.Logit is not null && !(image && spec.Kind != FlowKind.Nice))
+        {
+            throw new ArgumentException("The logit preprocessing (FlowSpec.Logit) is for Glow and RealNVP on images.", nameof(spec));
+        }
+
+        if (spec.Classes != 0 && !glowImages)
+        {
+            throw new ArgumentException("A class-conditional prior (FlowSpec.Classes) is for Glow on images.", nameof(spec));
+        }
+
         var model = new ModelConfig
         {
             Kind = spec.Kind.ToString().ToLowerInvariant(),
@@ -91,13 +101,21 @@ public sealed class Flow
             Coupling = spec.Additive ? "additive" : "affine",
             ScaleFloor = glowImages && !spec.Additive ? 1e-3 : 0,
             LearnedTopPrior = glowImages && spec.LearnedTopPrior,
+            LogitAlpha = spec.Logit,
+            Classes = spec.Classes,
             MemoryEfficientBackprop = false,
             Seed = spec.Seed,
         };
         var data = image
             ? new DataConfig { Name = "images", Preprocessing = "dequantize", Bits = spec.Bits }
             : new DataConfig { Name = "vectors", Preprocessing = "none" };
-        return new Flow(ModelFactory.Create(model), new RunConfig { Model = model, Data = data });
+        var config = new RunConfig { Model = model, Data = data };
+        if (config.Problem() is { } problem)
+        {
+            throw new ArgumentException($"Invalid spec: {problem}.", nameof(spec));
+        }
+
+        return new Flow(ModelFactory.Create(model), config);
     }
 
     /// <summary>
@@ -216,8 +234,12 @@ public sealed class Flow
         return result;
     }
 
-    /// <summary><paramref name="n"/> images sampled at <paramref name="temperature"/> (0.7 gives the papers' cleaner samples).</summary>
-    public ImageData SampleImages(int n, float temperature = 0.7f, ulong seed = 1)
+    /// <summary>
+    /// <paramref name="n"/> images sampled at <paramref name="temperature"/> (0.7 gives the papers' cleaner samples); for a
+    /// class-conditional flow (<see cref="FlowSpec.Classes"/>), all of <paramref name="label"/>, or of random labels when it is null.
+    /// </summary>
+    /// <exception cref="ArgumentException">A label for an unconditional flow, or one outside its classes.</exception>
+    public ImageData SampleImages(int n, float temperature = 0.7f, ulong seed = 1, int? label = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         if (!IsImageModel)
@@ -225,7 +247,14 @@ public sealed class Flow
             throw new InvalidOperationException("This flow models vectors; use Sample.");
         }
 
-        var x = SampleTensor(n, temperature, seed);
+        if (label is { } l && (l < 0 || l >= _model.Classes))
+        {
+            throw new ArgumentException(_model.Classes == 0 ? "This flow is not class-conditional (FlowSpec.Classes), so it takes no label." : $"The label must lie in 0 to {_model.Classes - 1}; got {l}.", nameof(label));
+        }
+
+        var x = label is { } chosen
+            ? Pictures.Sample(_model, n, CheckedTemperature(temperature), new Rng(seed), Distributions.ClassConditionalGaussian.OneHot([.. Enumerable.Repeat(chosen, n)], _model.Classes))
+            : SampleTensor(n, temperature, seed);
         var pixels = new byte[x.Length];
         new Dequantization(_config.Data.Bits).ToPixels(x.Span, pixels); // element-wise, so all images at once
         x.Release();
@@ -346,13 +375,13 @@ public sealed class Flow
     private Tensor SampleTensor(int n, float temperature, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        if (!float.IsFinite(temperature) || temperature < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number ≥ 0.");
-        }
-
-        return Pictures.Sample(_model, n, temperature, new Rng(seed));
+        return Pictures.Sample(_model, n, CheckedTemperature(temperature), new Rng(seed));
     }
+
+    private static float CheckedTemperature(float temperature)
+        => float.IsFinite(temperature) && temperature >= 0
+            ? temperature
+            : throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number ≥ 0.");
 
     private T InEvaluation<T>(Func<T> compute)
     {

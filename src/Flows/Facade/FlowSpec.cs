@@ -40,6 +40,15 @@ public sealed record FlowSpec
     /// <summary>Glow on images: learn the top latent's per-channel mean and log-std.</summary>
     public bool LearnedTopPrior { get; init; }
 
+    /// <summary>
+    /// Glow and RealNVP on images: α of RealNVP's logit preprocessing as the model's first bijector (1e-6 is RealNVP's
+    /// MNIST value; on MNIST it halves the bits/dim of a short run, RESULTS.md); null for none. Likelihoods stay those of the pixels.
+    /// </summary>
+    public float? Logit { get; init; }
+
+    /// <summary>Glow on images: the number of classes of a class-conditional top prior (fit on labelled images, sample a chosen label); 0 for none.</summary>
+    public int Classes { get; init; }
+
     /// <summary>Images: bits per pixel kept (1-8); densities are of the dequantized pixels.</summary>
     public int Bits { get; init; } = 8;
 

@@ -104,6 +104,49 @@ public sealed class FlowTests : IDisposable
     }
 
     [Fact]
+    public void A_class_conditional_glow_with_a_logit_fits_labelled_images_and_samples_a_chosen_label()
+    {
+        // Label = which half holds a bright bar: the top (0) or the bottom (1).
+        var rng = new Rng(6);
+        var pixels = new byte[64 * 64];
+        var labels = new byte[64];
+        for (int i = 0; i < 64; i++)
+        {
+            labels[i] = (byte)(i % 2);
+            for (int p = 0; p < 64; p++)
+            {
+                bool on = (p / 8 < 4) == (labels[i] == 0);
+                pixels[(i * 64) + p] = (byte)(on ? 200 + rng.NextInt(40) : rng.NextInt(30));
+            }
+        }
+
+        var images = ImageData.FromPixels(pixels, 64, 1, 8, 8, labels);
+        var flow = Flow.Create(FlowSpec.Glow(levels: 2, steps: 2, hidden: 16) with { Logit = 1e-6f, Classes = 2 }, images.Shape);
+        flow.Fit(images, new FitOptions { Steps = 300, Batch = 16 });
+        foreach (int label in (int[])[0, 1])
+        {
+            var drawn = flow.SampleImages(20, 0.7f, seed: 3, label: label);
+            double top = 0, bottom = 0;
+            for (int i = 0; i < drawn.Count; i++)
+            {
+                var image = drawn.Images.Pixels.AsSpan(i * 64, 64);
+                for (int p = 0; p < 64; p++)
+                {
+                    (p / 8 < 4 ? ref top : ref bottom) += image[p];
+                }
+            }
+
+            Assert.True(label == 0 ? top > bottom : bottom > top, $"label {label}: brightness top {top}, bottom {bottom}");
+        }
+
+        Assert.Throws<ArgumentException>(() => flow.SampleImages(2, label: 2));
+        Assert.Throws<ArgumentException>(() => Flow.Create(FlowSpec.Nice() with { Logit = 0.05f }, 1, 8, 8));
+        Assert.Throws<ArgumentException>(() => Flow.Create(FlowSpec.RealNvp() with { Classes = 3 }, 1, 8, 8));
+        Assert.Throws<ArgumentException>(() => Flow.Create(FlowSpec.Glow() with { Logit = 0.7f }, 1, 8, 8));
+        Assert.Throws<ArgumentException>(() => Flow.Create(FlowSpec.Glow(levels: 1, steps: 1, hidden: 4), 1, 8, 8).SampleImages(1, label: 0));
+    }
+
+    [Fact]
     public void An_image_glow_fits_scores_samples_and_survives_save_and_load()
     {
         // 64 grey 8x8 images: a bright square in one of four places, so there is structure to learn.

@@ -7,7 +7,7 @@
 #   DATA="mnist" CLASSES="3 7" bench/one-class.sh
 #
 # Budget per class: STEPS (default 600) steps of batch 64 of a Glow with L = 2 levels of K (default 4) steps of
-# hidden width HIDDEN (default 64), the default recipe, THREADS threads (default all). Runs and the table go to $OUT (default /work/runs/one-class);
+# hidden width HIDDEN (default 64), the default recipe plus EXTRA (more train options, e.g. EXTRA="--logit 1e-6"), THREADS threads (default all). Runs and the table go to $OUT (default /work/runs/one-class);
 # the table is written to $OUT/summary.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +18,7 @@ HIDDEN="${HIDDEN:-64}"
 DATA="${DATA:-mnist fashion-mnist}"
 CLASSES="${CLASSES:-0 1 2 3 4 5 6 7 8 9}"
 THREADS="${THREADS:-$(nproc)}"
+EXTRA="${EXTRA:-}"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 mkdir -p "$OUT"
 dotnet build "$ROOT/src/Flows.Cli" -c Release -v q -nologo >/dev/null
@@ -33,7 +34,7 @@ for data in $DATA; do
     if [[ -f "$run/checkpoint/state.json" ]]; then
       "${FLOWS[@]}" train --resume "$run" --threads "$THREADS" >>"$run.log" 2>&1
     else
-      "${FLOWS[@]}" train --model glow --data "$data" --classes "$c" -K "$K" --hidden "$HIDDEN" --steps "$STEPS" --threads "$THREADS" --out "$run" >"$run.log" 2>&1
+      "${FLOWS[@]}" train --model glow --data "$data" --classes "$c" -K "$K" --hidden "$HIDDEN" --steps "$STEPS" --threads "$THREADS" $EXTRA --out "$run" >"$run.log" 2>&1
     fi
     "${FLOWS[@]}" ood "$run" --out "$data" --out-classes "$others" >"$run.ood" 2>&1
     echo "$data class $c: $(grep -E '^\| (likelihood|input-complexity) ' "$run.ood" | cut -d'|' -f2,3 | tr '\n' ' ')"
@@ -41,7 +42,7 @@ for data in $DATA; do
 done
 
 {
-  echo "# One-class AUROC at $COMMIT, $(date -u '+%Y-%m-%d %H:%M UTC'): Glow L=2, K=$K, hidden $HIDDEN, $STEPS steps of batch 64 per class"
+  echo "# One-class AUROC at $COMMIT, $(date -u '+%Y-%m-%d %H:%M UTC'): Glow L=2, K=$K, hidden $HIDDEN, $STEPS steps of batch 64 per class${EXTRA:+, $EXTRA}"
   echo
   for data in $DATA; do
     echo "| $data: normal class | AUROC, likelihood | AUROC, input complexity |"

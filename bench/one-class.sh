@@ -5,6 +5,9 @@
 #
 #   bench/one-class.sh                        # both data sets, all 10 classes (skips finished classes, resumes others)
 #   DATA="mnist" CLASSES="3 7" bench/one-class.sh
+#   BACKGROUND_MNIST=zoo/glow-fashion-mnist BACKGROUND_FASHION=zoo/glow-mnist-long bench/one-class.sh
+#       # + the likelihood ratio against a model of ANOTHER data set (never of the anomaly classes), as Schirrmeister
+#       # et al. 2020 use a general-domain model
 #
 # Budget per class: STEPS (default 600) steps of batch 64 of a Glow with L = 2 levels of K (default 4) steps of
 # hidden width HIDDEN (default 64), the default recipe plus EXTRA (more train options, e.g. EXTRA="--logit 1e-6"), THREADS threads (default all). Runs and the table go to $OUT (default /work/runs/one-class);
@@ -19,6 +22,9 @@ DATA="${DATA:-mnist fashion-mnist}"
 CLASSES="${CLASSES:-0 1 2 3 4 5 6 7 8 9}"
 THREADS="${THREADS:-$(nproc)}"
 EXTRA="${EXTRA:-}"
+BACKGROUND_MNIST="${BACKGROUND_MNIST:-}"
+BACKGROUND_FASHION="${BACKGROUND_FASHION:-}"
+background() { case "$1" in mnist) echo "$BACKGROUND_MNIST" ;; fashion-mnist) echo "$BACKGROUND_FASHION" ;; esac; }
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 mkdir -p "$OUT"
 dotnet build "$ROOT/src/Flows.Cli" -c Release -v q -nologo >/dev/null
@@ -30,14 +36,18 @@ for data in $DATA; do
   for c in $CLASSES; do
     run="$OUT/$data-$c"
     others="$(seq 0 9 | grep -vx "$c" | paste -sd,)"
-    if [[ -f "$run.ood" ]] && grep -q '^| likelihood |' "$run.ood"; then continue; fi
-    if [[ -f "$run/checkpoint/state.json" ]]; then
+    bg="$(background "$data")"
+    if [[ -f "$run.ood" ]] && grep -q '^| likelihood |' "$run.ood" && { [[ -z "$bg" ]] || grep -q '^| likelihood-ratio |' "$run.ood"; }; then continue; fi
+    state="$run/checkpoint/state.json"
+    if [[ -f "$state" ]] && grep -q "\"step\": $STEPS," "$state"; then
+      : # trained; only the scores are missing
+    elif [[ -f "$state" ]]; then
       "${FLOWS[@]}" train --resume "$run" --threads "$THREADS" >>"$run.log" 2>&1
     else
       "${FLOWS[@]}" train --model glow --data "$data" --classes "$c" -K "$K" --hidden "$HIDDEN" --steps "$STEPS" --threads "$THREADS" $EXTRA --out "$run" >"$run.log" 2>&1
     fi
-    "${FLOWS[@]}" ood "$run" --out "$data" --out-classes "$others" >"$run.ood" 2>&1
-    echo "$data class $c: $(grep -E '^\| (likelihood|input-complexity) ' "$run.ood" | cut -d'|' -f2,3 | tr '\n' ' ')"
+    "${FLOWS[@]}" ood "$run" --out "$data" --out-classes "$others" --threads "$THREADS" ${bg:+--background "$bg"} >"$run.ood" 2>&1
+    echo "$data class $c: $(grep -E '^\| (likelihood|input-complexity|likelihood-ratio) ' "$run.ood" | cut -d'|' -f2,3 | tr '\n' ' ')"
   done
 done
 
@@ -45,17 +55,19 @@ done
   echo "# One-class AUROC at $COMMIT, $(date -u '+%Y-%m-%d %H:%M UTC'): Glow L=2, K=$K, hidden $HIDDEN, $STEPS steps of batch 64 per class${EXTRA:+, $EXTRA}"
   echo
   for data in $DATA; do
-    echo "| $data: normal class | AUROC, likelihood | AUROC, input complexity |"
-    echo "| --- | --- | --- |"
+    echo "| $data: normal class | AUROC, likelihood | AUROC, input complexity | AUROC, likelihood ratio (background: $(background "$data")) |"
+    echo "| --- | --- | --- | --- |"
     for c in $CLASSES; do
       f="$OUT/$data-$c.ood"
       [[ -f "$f" ]] || continue
       l="$(sed -nE 's/^\| likelihood \| ([0-9.]+) .*/\1/p' "$f")"
       i="$(sed -nE 's/^\| input-complexity \| ([0-9.]+) .*/\1/p' "$f")"
-      echo "| $c | $l | $i |"
+      r="$(sed -nE 's/^\| likelihood-ratio \| ([0-9.]+) .*/\1/p' "$f")"
+      echo "| $c | $l | $i | ${r:-–} |"
     done
-    for c in $CLASSES; do sed -nE 's/^\| likelihood \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood, %d classes) | %.4f | |\n", n, s / n }'
-    for c in $CLASSES; do sed -nE 's/^\| input-complexity \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (input complexity, %d classes) | | %.4f |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| likelihood \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood, %d classes) | %.4f | | |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| input-complexity \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (input complexity, %d classes) | | %.4f | |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| likelihood-ratio \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood ratio, %d classes) | | | %.4f |\n", n, s / n }'
     echo
   done
 } >"$OUT/summary.md"

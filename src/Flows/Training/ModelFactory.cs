@@ -93,6 +93,32 @@ public static class ModelFactory
         }
     }
 
+    /// <summary>
+    /// Refuses training <paramref name="config"/> on batches of <paramref name="batch"/> examples (one rank's share) when
+    /// what a step must hold would not fit in <paramref name="availableBytes"/>: the stored activations of ordinary
+    /// back-propagation (<see cref="GlowConfig.EstimatedActivationBytes"/>) for a Glow on images, and for every model the
+    /// batch itself in its working copies (16 bytes a value), so a --batch of millions fails at once, not in swap.
+    /// </summary>
+    /// <exception cref="ArgumentException">The estimate says it would not fit; the message gives the estimate and what to change.</exception>
+    public static void CheckActivations(ModelConfig config, int batch, long availableBytes)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        double data = 16.0 * batch * config.DataShape.Aggregate(1.0, (a, b) => a * b);
+        if (data > availableBytes)
+        {
+            throw new ArgumentException(
+                $"A batch of {batch} examples needs about {data / 1e9:G3} GB in its working copies alone, more than the {availableBytes / 1e9:G3} GB of memory available; use a smaller --batch.", nameof(config));
+        }
+
+        if (config is { Kind: "glow", IsImage: true, MemoryEfficientBackprop: false }
+            && ToGlowConfig(config).EstimatedActivationBytes(batch) is var stored && stored > availableBytes)
+        {
+            throw new ArgumentException(
+                $"Ordinary back-propagation would store about {stored / 1e9:G3} GB of activations for a batch of {batch}, more than the {availableBytes / 1e9:G3} GB of memory available; use --memory-efficient true (memory flat in depth) or a smaller --batch.", nameof(config));
+        }
+    }
+
     /// <summary>The Glow configuration of an image config (coupling and permutation names as the command line spells them).</summary>
     public static GlowConfig ToGlowConfig(ModelConfig config)
     {

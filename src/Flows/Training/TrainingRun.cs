@@ -71,6 +71,7 @@ public sealed partial class TrainingRun
         }
 
         CheckSameSetup(comm, config, dataset);
+        CheckMemory(config, comm);
         var model = ModelFactory.Create(config.Model, cancellation);
         cancellation.ThrowIfCancellationRequested();
         var trainer = CreateTrainer(config, dataset, model, comm);
@@ -103,6 +104,7 @@ public sealed partial class TrainingRun
 
         var state = Checkpoint.ReadState(ckpt);
         CheckSameSetup(comm, config, dataset);
+        CheckMemory(config, comm);
         var model = ModelFactory.Create(config.Model, cancellation);
         Checkpoint.LoadModel(ckpt, model, cancellation);
         var trainer = CreateTrainer(config, dataset, model, comm);
@@ -124,6 +126,10 @@ public sealed partial class TrainingRun
         };
         return run;
     }
+
+    /// <summary>Refuses a run whose steps would not fit in this machine's memory (<see cref="ModelFactory.CheckActivations"/>), judged on one rank's share of a batch.</summary>
+    private static void CheckMemory(RunConfig config, Communicator comm)
+        => ModelFactory.CheckActivations(config.Model, Trainer.Shard(config.Training.Batch, 0, Math.Min(comm.Size, config.Training.Batch)).Count, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
     /// <summary>Trains until the length is reached or <paramref name="cancellation"/> fires, then evaluates and saves.</summary>
     public TrainingOutcome Run(ITrainingObserver observer, CancellationToken cancellation = default)

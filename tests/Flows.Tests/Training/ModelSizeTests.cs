@@ -39,4 +39,23 @@ public sealed class ModelSizeTests
         ModelFactory.CheckSize(new ModelConfig(), 1L << 30); // glow-mnist fits in 1 GiB
         Assert.Throws<ArgumentException>(() => ModelFactory.CheckSize(new ModelConfig(), 1L << 20));
     }
+
+    [Fact]
+    public void A_batch_whose_activations_cannot_fit_is_refused_with_the_estimate()
+    {
+        // glow-mnist at batch 64 stores ~0.40 GB with ordinary backprop: it fits in 1 GiB, batch 50,000 (~312 GB) does not.
+        var ordinary = new ModelConfig { Kind = "glow", MemoryEfficientBackprop = false };
+        ModelFactory.CheckActivations(ordinary, 64, 1L << 30);
+        var e = Assert.Throws<ArgumentException>(() => ModelFactory.CheckActivations(ordinary, 50_000, 24L << 30));
+        Assert.Contains("312 GB of activations", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--memory-efficient true", e.Message, StringComparison.Ordinal);
+
+        // Memory-efficient back-propagation stores no step activations, so the same batch passes; a batch of
+        // millions does not (its working copies alone).
+        ModelFactory.CheckActivations(ordinary with { MemoryEfficientBackprop = true }, 50_000, 24L << 30);
+        var vectors = new ModelConfig { Kind = "realnvp", DataShape = [2] };
+        ModelFactory.CheckActivations(vectors, 1_000_000, 24L << 30);
+        var images = Assert.Throws<ArgumentException>(() => ModelFactory.CheckActivations(new ModelConfig { Kind = "nice" }, 5_000_000, 24L << 30));
+        Assert.Contains("--batch", images.Message, StringComparison.Ordinal);
+    }
 }

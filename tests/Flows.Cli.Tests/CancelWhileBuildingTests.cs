@@ -9,18 +9,9 @@ namespace Flows.Cli.Tests;
 /// </summary>
 public sealed class CancelWhileBuildingTests
 {
-    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "Flows.Cli.dll");
-
     private static async Task<(int Code, string Output, string Error, double Seconds)> SignalAfter(string signal, TimeSpan delay, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(CliDll);
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Cli.Start(args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await Task.Delay(delay);

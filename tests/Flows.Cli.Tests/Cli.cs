@@ -21,6 +21,22 @@ internal static class Cli
         return output;
     }
 
+    /// <summary>The built command line, for tests that need it as a process of its own (signals, kill -9, limits).</summary>
+    public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "Flows.Cli.dll");
+
+    /// <summary>Starts <c>dotnet Flows.Cli.dll ARGS</c> as a process with its output redirected.</summary>
+    public static System.Diagnostics.Process Start(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Dll);
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
     public static string TempFolder() => Directory.CreateTempSubdirectory("flows-cli-").FullName;
 
     /// <summary>A folder of IDX files: <paramref name="train"/> and <paramref name="test"/> random gray images of side <paramref name="side"/>, with labels 0-2.</summary>

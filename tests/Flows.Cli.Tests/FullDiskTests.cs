@@ -11,8 +11,6 @@ namespace Flows.Cli.Tests;
 /// </summary>
 public sealed class FullDiskTests
 {
-    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "Flows.Cli.dll");
-
     private static Dictionary<string, string> Hashes(string folder)
         => Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
@@ -30,7 +28,7 @@ public sealed class FullDiskTests
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("trap '' XFSZ; ulimit -f 100; exec dotnet \"$0\" train --resume \"$1\" --steps 40 --threads 1");
-        start.ArgumentList.Add(CliDll);
+        start.ArgumentList.Add(Cli.Dll);
         start.ArgumentList.Add(run);
         start.Environment["DOTNET_EnableWriteXorExecute"] = "0"; // the runtime's double-mapped code pages would meet the limit first
         using var process = Process.Start(start)!;

@@ -8,8 +8,6 @@ namespace Flows.Cli.Tests;
 /// </summary>
 public sealed class KillTests
 {
-    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "Flows.Cli.dll");
-
     [Theory]
     [InlineData(300)]
     [InlineData(1100)]
@@ -17,14 +15,8 @@ public sealed class KillTests
     public async Task A_run_killed_while_it_saves_every_step_resumes_from_a_valid_checkpoint(int millisecondsAfterFirstSave)
     {
         string run = Path.Combine(Cli.TempFolder(), "killed");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in (string[])[CliDll, "train", "--model", "nice", "--data", "moons", "-K", "4", "--hidden", "256", "--batch", "64",
-                     "--steps", "100000", "--checkpoint-every", "1", "--test-size", "100", "--threads", "1", "--out", run])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Cli.Start("train", "--model", "nice", "--data", "moons", "-K", "4", "--hidden", "256", "--batch", "64",
+            "--steps", "100000", "--checkpoint-every", "1", "--test-size", "100", "--threads", "1", "--out", run);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         string state = Path.Combine(run, "checkpoint", "state.json");

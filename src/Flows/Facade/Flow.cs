@@ -80,16 +80,6 @@ public sealed class Flow
         }
 
         bool glowImages = image && spec.Kind == FlowKind.Glow;
-        if (spec.Logit is not null && !(image && spec.Kind != FlowKind.Nice))
-        {
-            throw new ArgumentException("The logit preprocessing (FlowSpec.Logit) is for Glow and RealNVP on images.", nameof(spec));
-        }
-
-        if (spec.Classes != 0 && !glowImages)
-        {
-            throw new ArgumentException("A class-conditional prior (FlowSpec.Classes) is for Glow on images.", nameof(spec));
-        }
-
         var model = new ModelConfig
         {
             Kind = spec.Kind.ToString().ToLowerInvariant(),

@@ -52,6 +52,13 @@ public static class AtomicFile
         Write(path, s => s.Write(copy));
     }
 
+    /// <summary>
+    /// Whether <paramref name="e"/> is the disk refusing a write (full, read-only, past a size limit) rather than a
+    /// defect: an I/O or access error, or the ArgumentOutOfRangeException that .NET raises for EFBIG (a write past the
+    /// file-size limit).
+    /// </summary>
+    internal static bool IsRefusedWrite(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException;
+
     private static void TryDelete(string path)
     {
         try

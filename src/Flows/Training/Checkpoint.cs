@@ -99,9 +99,8 @@ public static class Checkpoint
                 AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json));
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        catch (Exception e) when (AtomicFile.IsRefusedWrite(e))
         {
-            // (.NET reports a write past the file-size limit, EFBIG, as ArgumentOutOfRangeException.)
             // A failed save (a full disk, say) leaves no partial folder behind; the checkpoint itself was not touched.
             TryDelete(temp);
             string kept = Directory.Exists(full) ? $"the checkpoint in {full} is unchanged" : $"nothing was written to {full}";

@@ -95,10 +95,11 @@ public static class Evaluator
 
     /// <summary>max |x − Decode(Encode(x))| over the first <paramref name="count"/> examples of <paramref name="split"/> (NaN if any is NaN).</summary>
     public static double InvertibilityError(FlowModel model, DataSplit split, int count = 256, int batchSize = 128, ulong noiseSeed = DefaultNoiseSeed)
-    {
-        var errors = InvertibilityErrors(model, split, count, batchSize, noiseSeed);
-        return errors.Any(double.IsNaN) ? double.NaN : errors.DefaultIfEmpty(0).Max();
-    }
+        => MaxError(InvertibilityErrors(model, split, count, batchSize, noiseSeed));
+
+    /// <summary>The largest of per-example errors, NaN if any is NaN (<see cref="Enumerable.Max(IEnumerable{double})"/> skips NaN), 0 if there are none.</summary>
+    internal static double MaxError(IReadOnlyList<double> errors)
+        => errors.Any(double.IsNaN) ? double.NaN : errors.DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// max |x − Decode(Encode(x))| of each of the first <paramref name="count"/> examples of <paramref name="split"/>

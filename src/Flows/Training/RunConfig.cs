@@ -103,6 +103,7 @@ public sealed record RunConfig
             _ when m.Masks is not ("channel" or "checkerboard") => $"model.masks: '{m.Masks}' is not channel or checkerboard",
             _ when m.StepNorm is not ("batchnorm" or "actnorm" or "none") => $"model.stepNorm: '{m.StepNorm}' is not batchnorm, actnorm or none",
             _ when m.LogitAlpha is { } a && !(a is >= 0 and < 0.5) => $"model.logitAlpha: {a} is not in [0, 0.5)",
+            _ when m.LogitAlpha is not null && !(m.Kind is "glow" or "realnvp" && m.IsImage) => $"model.logitAlpha: the logit preprocessing needs an image Glow or RealNVP, not {m.Kind}",
             _ when !double.IsFinite(m.ScaleFloor) || m.ScaleFloor is < 0 or >= 1 => $"model.scaleFloor: {m.ScaleFloor} is not in [0, 1)",
             _ when d.Preprocessing is not ("dequantize" or "none") => $"data.preprocessing: '{d.Preprocessing}' is not dequantize or none",
             _ when d.Bits is < 1 or > 8 => $"data.bits: {d.Bits} is not in 1 to 8",

@@ -99,9 +99,8 @@ public sealed partial class TrainingRun
         {
             write();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        catch (Exception e) when (AtomicFile.IsRefusedWrite(e))
         {
-            // (.NET reports a write past the file-size limit, EFBIG, as ArgumentOutOfRangeException.)
             throw new IOException($"Could not write {path} ({ErrorText.Of(e)}); the checkpoint in {CheckpointFolder} is unchanged.", e);
         }
     }

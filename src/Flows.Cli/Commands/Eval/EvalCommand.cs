@@ -33,7 +33,7 @@ internal static class EvalCommand
         }
 
         var errors = Evaluator.InvertibilityErrors(loaded.Model, dataset.Test, Math.Min(result.Count, 1000), Math.Min(s.Batch, 128), s.Seed);
-        double error = errors.Any(double.IsNaN) ? double.NaN : errors.Max();
+        double error = Evaluator.MaxError(errors);
         double median = errors.Order().ElementAt(errors.Length / 2);
         int above = errors.Count(e => !(e <= 1e-3));
         var inv = CultureInfo.InvariantCulture;

@@ -94,7 +94,7 @@ internal static partial class TrainCommand
     }
 
     /// <summary>The largest shard of a batch one of <paramref name="ranks"/> ranks computes.</summary>
-    private static int PerRank(int batch, int ranks) => (batch + Math.Max(1, ranks) - 1) / Math.Max(1, ranks);
+    private static int PerRank(int batch, int ranks) => Trainer.Shard(batch, 0, Math.Clamp(ranks, 1, batch)).Count;
 
     /// <summary>
     /// A note when a new length stretches the cosine decay so far that the learning rate jumps back up (a finished run

@@ -48,7 +48,7 @@ internal sealed record TrainSettings
     /// <summary>RealNVP on images: "batchnorm", "actnorm" or "none" after every coupling.</summary>
     public string StepNorm { get; init; } = "batchnorm";
 
-    /// <summary>RealNVP on images: α of the logit preprocessing, or null for none.</summary>
+    /// <summary>RealNVP and Glow on images: α of the logit preprocessing, or null for none.</summary>
     public double? Logit { get; init; }
 
     public int Bits { get; init; } = 8;

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Flows.Autodiff;
-using Flows.Kernels;
 
 namespace Flows.Bench;
 

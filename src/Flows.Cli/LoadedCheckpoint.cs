@@ -1,6 +1,6 @@
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.Models;
-using Flows.Training;
 
 namespace Flows.Cli;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Flows.Autodiff;
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.IO;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Training;
 

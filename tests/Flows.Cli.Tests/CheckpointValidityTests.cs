@@ -1,3 +1,4 @@
+using Flows.Checkpoints;
 using Flows.IO;
 
 namespace Flows.Cli.Tests;
@@ -55,10 +56,10 @@ public class CheckpointValidityTests
     {
         string run = Train(1);
         string folder = Path.Combine(run, "checkpoint");
-        var (model, config) = Flows.Training.Checkpoint.Open(folder);
+        var (model, config) = Flows.Checkpoints.Checkpoint.Open(folder);
         byte[] before = File.ReadAllBytes(Path.Combine(folder, "model.safetensors"));
         model.NamedParameters().First().Value.Value.Span[0] = float.PositiveInfinity;
-        var e = Assert.Throws<InvalidOperationException>(() => Flows.Training.Checkpoint.Save(folder, config, model, null, null));
+        var e = Assert.Throws<InvalidOperationException>(() => Flows.Checkpoints.Checkpoint.Save(folder, config, model, null, null));
         Assert.Contains("Not saved", e.Message, StringComparison.Ordinal);
         Assert.Contains("holds Infinity at element 0", e.Message, StringComparison.Ordinal);
         Assert.True(before.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, "model.safetensors"))));

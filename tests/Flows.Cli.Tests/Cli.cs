@@ -43,7 +43,7 @@ internal static class Cli
     public static string ImageFolder(int train, int test, int side, ulong seed)
     {
         string dir = TempFolder();
-        var rng = new Flows.Kernels.Rng(seed);
+        var rng = new Flows.Rng(seed);
         foreach (var (prefix, n) in new[] { ("train", train), ("t10k", test) })
         {
             var pixels = new byte[n * side * side];

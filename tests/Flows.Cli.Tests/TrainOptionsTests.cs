@@ -1,6 +1,6 @@
+using Flows.Checkpoints;
 using Flows.Cli.Commands.Train;
 using Flows.Data;
-using Flows.Training;
 
 namespace Flows.Cli.Tests;
 

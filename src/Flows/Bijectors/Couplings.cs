@@ -1,4 +1,3 @@
-using Flows.Kernels;
 using Flows.NN;
 
 namespace Flows.Bijectors;

@@ -1,4 +1,3 @@
-using Flows.Kernels;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Flows.Bijectors;

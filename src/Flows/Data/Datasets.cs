@@ -1,4 +1,3 @@
-using Flows.Kernels;
 
 namespace Flows.Data;
 

@@ -1,5 +1,4 @@
 using Flows.Autodiff;
-using Flows.Kernels;
 
 namespace Flows.Distributions;
 

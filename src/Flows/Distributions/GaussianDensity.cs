@@ -21,7 +21,7 @@ internal static class GaussianDensity
     }
 
     /// <summary>mean + temperature · exp(logScale) · ε with ε ~ N(0, I), all of the same shape.</summary>
-    public static Tensor Sample(Tensor mean, Tensor logScale, float temperature, Kernels.Rng rng)
+    public static Tensor Sample(Tensor mean, Tensor logScale, float temperature, Rng rng)
     {
         var t = Tensor.Uninitialized(mean.Shape);
         rng.FillNormal(t.Span);

@@ -1,7 +1,8 @@
 using Flows.Autodiff;
+using Flows.Checkpoints;
 using Flows.Data;
-using Flows.Kernels;
 using Flows.Models;
+using Flows.Pictures;
 using Flows.Scoring;
 using Flows.Training;
 
@@ -243,7 +244,7 @@ public sealed class Flow
         }
 
         var x = label is { } chosen
-            ? Pictures.Sample(_model, n, CheckedTemperature(temperature), new Rng(seed), Distributions.ClassConditionalGaussian.OneHot([.. Enumerable.Repeat(chosen, n)], _model.Classes))
+            ? ModelPictures.Sample(_model, n, CheckedTemperature(temperature), new Rng(seed), Distributions.ClassConditionalGaussian.OneHot([.. Enumerable.Repeat(chosen, n)], _model.Classes))
             : SampleTensor(n, temperature, seed);
         var pixels = new byte[x.Length];
         new Dequantization(_config.Data.Bits).ToPixels(x.Span, pixels); // element-wise, so all images at once
@@ -365,7 +366,7 @@ public sealed class Flow
     private Tensor SampleTensor(int n, float temperature, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        return Pictures.Sample(_model, n, CheckedTemperature(temperature), new Rng(seed));
+        return ModelPictures.Sample(_model, n, CheckedTemperature(temperature), new Rng(seed));
     }
 
     private static float CheckedTemperature(float temperature)

@@ -1,5 +1,4 @@
 using Flows.Autodiff;
-using Flows.Kernels;
 using Flows.NN;
 
 namespace Flows.Models;
@@ -12,6 +11,24 @@ public abstract class FlowModel : Module
 {
     /// <summary>Shape of one data point, without the batch axis (e.g. [1, 28, 28] or [2]).</summary>
     public abstract int[] DataShape { get; }
+
+    /// <summary>
+    /// Gives a batch [N, …] the model's example shape when only the layout differs (e.g. flattened images):
+    /// the batch itself when it has the shape already, otherwise a reshaped tensor (the batch is released).
+    /// </summary>
+    public Tensor ToModelShape(Tensor batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int[] shape = [batch.Shape[0], .. DataShape];
+        if (Tensor.SameShape(batch.Shape, shape))
+        {
+            return batch;
+        }
+
+        var r = batch.Reshape(shape);
+        batch.Release();
+        return r;
+    }
 
     /// <summary>Number of dimensions D of one data point.</summary>
     public int Dimensions

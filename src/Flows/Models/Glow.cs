@@ -1,7 +1,6 @@
 using System.Globalization;
 using Flows.Bijectors;
 using Flows.Distributions;
-using Flows.Kernels;
 
 namespace Flows.Models;
 

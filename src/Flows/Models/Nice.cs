@@ -1,6 +1,5 @@
 using Flows.Bijectors;
 using Flows.Distributions;
-using Flows.Kernels;
 
 namespace Flows.Models;
 

@@ -1,5 +1,4 @@
 using Flows.Bijectors;
-using Flows.Kernels;
 using Flows.NN;
 
 namespace Flows.Models;

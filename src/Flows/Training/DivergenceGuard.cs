@@ -1,3 +1,4 @@
+using Flows.Checkpoints;
 using Flows.Models;
 using Flows.Optim;
 

@@ -1,7 +1,6 @@
 using Flows.Autodiff;
 using Flows.Data;
 using Flows.Distributed;
-using Flows.Kernels;
 using Flows.Models;
 
 namespace Flows.Training;
@@ -72,7 +71,7 @@ public static class Evaluator
                     indices[i] = start + i;
                 }
 
-                var x = ToModelShape(split.Batch(indices.AsSpan(0, n), rng), model);
+                var x = model.ToModelShape(split.Batch(indices.AsSpan(0, n), rng));
                 if (b % comm.Size == comm.Rank)
                 {
                     var logp = model.LogProb(Variable.Constant(x));
@@ -126,7 +125,7 @@ public static class Evaluator
                     indices[i] = start + i;
                 }
 
-                var x = ToModelShape(split.Batch(indices.AsSpan(0, n), rng), model);
+                var x = model.ToModelShape(split.Batch(indices.AsSpan(0, n), rng));
                 var back = model.Decode(model.Encode(x));
                 var a = x.Span;
                 var b = back.Span;
@@ -153,21 +152,5 @@ public static class Evaluator
         }
 
         return errors;
-    }
-
-    /// <summary>Gives a batch the model's example shape when only the layout differs (e.g. flattened images).</summary>
-    public static Tensor ToModelShape(Tensor batch, FlowModel model)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(model);
-        int[] shape = [batch.Shape[0], .. model.DataShape];
-        if (Tensor.SameShape(batch.Shape, shape))
-        {
-            return batch;
-        }
-
-        var r = batch.Reshape(shape);
-        batch.Release();
-        return r;
     }
 }

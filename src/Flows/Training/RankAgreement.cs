@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Flows.Checkpoints;
 using Flows.Distributed;
 using Flows.Models;
 using Flows.Optim;

@@ -1,7 +1,6 @@
 using Flows.Autodiff;
 using Flows.Data;
 using Flows.Distributed;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 
@@ -338,7 +337,7 @@ public sealed class Trainer
     private (Tensor X, Tensor? Labels) ThisRanksBatch()
     {
         var indices = Order.Indices(StepCount);
-        var batch = Evaluator.ToModelShape(Train.Batch(indices, Noise), Model);
+        var batch = Model.ToModelShape(Train.Batch(indices, Noise));
         var comm = Communicator;
         var (start, count) = Shard(batch.Shape[0], comm.Rank, comm.Size);
         Tensor? labels = null;

@@ -1,5 +1,7 @@
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.IO;
+using Flows.Pictures;
 
 namespace Flows.Training;
 
@@ -110,12 +112,12 @@ public sealed partial class TrainingRun
         var settings = Config.Training;
         if (Dataset.Dequantization is { } dq)
         {
-            return Pictures.SampleGrid(Model, dq, settings.SampleCount, settings.SampleTemperature, PictureSeed);
+            return ModelPictures.SampleGrid(Model, dq, settings.SampleCount, settings.SampleTemperature, PictureSeed);
         }
 
         if (Dataset.Test is PointSplit points && Model.Dimensions == 2)
         {
-            return Pictures.PointPanels(Model, points, PictureSeed);
+            return ModelPictures.PointPanels(Model, points, PictureSeed);
         }
 
         throw new InvalidOperationException($"No picture for data of shape {Tensor.FormatShape(Dataset.SampleShape)}.");

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.Distributed;
 using Flows.IO;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 

@@ -1,6 +1,5 @@
 using Flows.Autodiff;
 using Flows.Bijectors;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Tests.Autodiff;
 

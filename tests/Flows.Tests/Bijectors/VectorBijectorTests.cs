@@ -1,6 +1,5 @@
 using Flows.Autodiff;
 using Flows.Bijectors;
-using Flows.Kernels;
 using Flows.Tests.Models;
 
 namespace Flows.Tests.Bijectors;

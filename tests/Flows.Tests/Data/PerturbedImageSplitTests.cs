@@ -1,5 +1,4 @@
 using Flows.Data;
-using Flows.Kernels;
 
 namespace Flows.Tests.Data;
 

@@ -1,5 +1,4 @@
 using Flows.Data;
-using Flows.Kernels;
 using MathNet.Numerics.Distributions;
 
 namespace Flows.Tests.Data;

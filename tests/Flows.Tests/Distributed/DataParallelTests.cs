@@ -1,6 +1,5 @@
 using Flows.Data;
 using Flows.Distributed;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 using Flows.Training;

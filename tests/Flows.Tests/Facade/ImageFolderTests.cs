@@ -1,6 +1,5 @@
 using Flows.Data;
 using Flows.IO;
-using Flows.Kernels;
 
 namespace Flows.Tests.Facade;
 

@@ -1,8 +1,7 @@
 using System.IO.Compression;
 using System.Text;
+using Flows.Checkpoints;
 using Flows.Data;
-using Flows.Kernels;
-using Flows.Training;
 
 namespace Flows.Tests.IO;
 

@@ -1,5 +1,4 @@
 using Flows.IO;
-using Flows.Kernels;
 
 namespace Flows.Tests.IO;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Flows.IO;
-using Flows.Kernels;
 
 namespace Flows.Tests.IO;
 
@@ -198,7 +197,7 @@ public sealed class SafeTensorsFuzzTests
             ReadOrRefuse(valid[..n], $"first {n} bytes");
         }
 
-        var rng = new Flows.Kernels.Rng(7);
+        var rng = new Flows.Rng(7);
         for (int trial = 0; trial < 2000; trial++)
         {
             var bytes = (byte[])valid.Clone();

@@ -49,7 +49,7 @@ internal static class KernelTolerance
         return result;
     }
 
-    public static float[] Random(int length, Flows.Kernels.Rng rng)
+    public static float[] Random(int length, Flows.Rng rng)
     {
         var data = new float[length];
         rng.FillNormal(data);

@@ -2,7 +2,6 @@ using Flows.Autodiff;
 using Flows.Bijectors;
 using Flows.Distributions;
 using Flows.IO;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 using Flows.Tests.Autodiff;

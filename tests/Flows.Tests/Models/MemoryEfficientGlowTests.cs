@@ -1,6 +1,5 @@
 using Flows.Autodiff;
 using Flows.IO;
-using Flows.Kernels;
 using Flows.Models;
 
 namespace Flows.Tests.Models;

@@ -1,7 +1,6 @@
 using Flows.Autodiff;
 using Flows.Bijectors;
 using Flows.Distributions;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Tests.Bijectors;
 

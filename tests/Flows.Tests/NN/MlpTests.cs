@@ -1,5 +1,4 @@
 using Flows.Autodiff;
-using Flows.Kernels;
 using Flows.NN;
 using Flows.Tests.Autodiff;
 

@@ -32,7 +32,7 @@ internal static class NNTestHelpers
     {
         m.ZeroGrad();
         var seed = Tensor.Uninitialized(y.Shape);
-        new Flows.Kernels.Rng(77).FillUniform(seed.Span, -1f, 1f);
+        new Flows.Rng(77).FillUniform(seed.Span, -1f, 1f);
         y.Backward(seed);
         foreach (var (name, p) in m.NamedParameters())
         {

@@ -1,5 +1,4 @@
 using Flows.Autodiff;
-using Flows.Kernels;
 using Flows.Optim;
 
 namespace Flows.Tests.Optim;

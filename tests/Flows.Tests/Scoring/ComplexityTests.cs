@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Flows.Kernels;
 using Flows.Scoring;
 using Flows.Tests.IO;
 

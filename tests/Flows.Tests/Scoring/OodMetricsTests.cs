@@ -1,4 +1,3 @@
-using Flows.Kernels;
 using Flows.Scoring;
 
 namespace Flows.Tests.Scoring;

@@ -1,5 +1,4 @@
 using Flows.Data;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 using Flows.Training;

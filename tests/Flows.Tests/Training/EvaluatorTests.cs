@@ -1,5 +1,4 @@
 using Flows.Data;
-using Flows.Kernels;
 using Flows.Training;
 
 namespace Flows.Tests.Training;

@@ -1,6 +1,5 @@
 using Flows.Autodiff;
 using Flows.Distributions;
-using Flows.Kernels;
 using Flows.Models;
 
 namespace Flows.Tests.Training;

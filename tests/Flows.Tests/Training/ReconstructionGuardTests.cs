@@ -1,7 +1,6 @@
 using Flows.Autodiff;
 using Flows.Bijectors;
 using Flows.Data;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 using Flows.Training;

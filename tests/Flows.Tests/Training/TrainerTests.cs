@@ -1,5 +1,4 @@
 using Flows.Data;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.Optim;
 using Flows.Training;
@@ -104,7 +103,7 @@ public sealed class TrainerTests
         var optimizer = new Adam(model.NamedParameters(), learningRate: 1e-3);
 
         // The premise: on this batch the reversible gradient is NaN and the ordinary one is finite.
-        var x = Flows.Autodiff.Variable.Constant(Evaluator.ToModelShape(split.Batch(new BatchOrder(split.Count, 8, 4).Indices(0), null), model));
+        var x = Flows.Autodiff.Variable.Constant(model.ToModelShape(split.Batch(new BatchOrder(split.Count, 8, 4).Indices(0), null)));
         model.Training = true;
         double Norm(bool memoryEfficient)
         {

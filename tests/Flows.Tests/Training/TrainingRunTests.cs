@@ -1,4 +1,5 @@
 using Flows.Autodiff;
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.IO;
 using Flows.Training;

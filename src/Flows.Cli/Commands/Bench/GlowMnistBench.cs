@@ -93,7 +93,7 @@ internal static class GlowMnistBench
         model.Training = true;
         for (int i = 0; i < s.WarmupSteps + s.TimedSteps; i++)
         {
-            var x = Variable.Constant(Evaluator.ToModelShape(dataset.Train.Batch(order.Indices(i), noise), model));
+            var x = Variable.Constant(model.ToModelShape(dataset.Train.Batch(order.Indices(i), noise)));
             context.Cancellation.ThrowIfCancellationRequested();
             phases.Step(model, optimizer, schedule, objective, x, timed: i >= s.WarmupSteps);
             x.Value.Release();

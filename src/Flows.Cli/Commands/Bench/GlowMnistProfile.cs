@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Flows.Autodiff;
 using Flows.Bijectors;
-using Flows.Kernels;
 using Flows.Models;
 using Flows.NN;
 using Flows.Tensors;

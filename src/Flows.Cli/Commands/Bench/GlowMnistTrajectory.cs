@@ -1,5 +1,6 @@
 using System.Globalization;
 using Flows.Autodiff;
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.IO;
 using Flows.Kernels;
@@ -33,7 +34,7 @@ internal static class GlowMnistTrajectory
         var batches = new List<(string Name, Tensor Value)>(s.TimedSteps);
         for (int i = 0; i < s.TimedSteps; i++)
         {
-            batches.Add(($"x{i}", Evaluator.ToModelShape(dataset.Train.Batch(order.Indices(i), noise), model)));
+            batches.Add(($"x{i}", model.ToModelShape(dataset.Train.Batch(order.Indices(i), noise))));
         }
 
         SafeTensors.Write(Path.Combine(folder, "batches.safetensors"), batches);

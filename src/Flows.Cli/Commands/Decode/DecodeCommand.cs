@@ -2,7 +2,7 @@ using System.CommandLine;
 using Flows.Cli.Commands.Encode;
 using Flows.Data;
 using Flows.IO;
-using Flows.Training;
+using Flows.Pictures;
 
 namespace Flows.Cli.Commands.Decode;
 

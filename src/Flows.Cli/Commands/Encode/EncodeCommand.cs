@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Flows.IO;
-using Flows.Training;
+using Flows.Pictures;
 
 namespace Flows.Cli.Commands.Encode;
 

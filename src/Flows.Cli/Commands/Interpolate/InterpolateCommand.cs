@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Flows.Data;
 using Flows.IO;
-using Flows.Training;
+using Flows.Pictures;
 
 namespace Flows.Cli.Commands.Interpolate;
 

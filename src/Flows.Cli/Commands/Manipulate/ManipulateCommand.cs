@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Flows.Data;
 using Flows.IO;
-using Flows.Training;
+using Flows.Pictures;
 
 namespace Flows.Cli.Commands.Manipulate;
 

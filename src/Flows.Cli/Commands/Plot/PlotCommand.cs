@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Flows.Training;
+using Flows.Checkpoints;
 
 namespace Flows.Cli.Commands.Plot;
 

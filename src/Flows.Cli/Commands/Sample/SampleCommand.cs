@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Flows.Data;
 using Flows.IO;
-using Flows.Training;
+using Flows.Pictures;
 
 namespace Flows.Cli.Commands.Sample;
 
@@ -70,7 +70,7 @@ internal static class SampleCommand
             }
 
             var points = loaded.Dataset.Test as PointSplit ?? throw new UsageException("This checkpoint's data are not 2-D points.");
-            picture = Pictures.DensityPanels(models, points);
+            picture = ModelPictures.DensityPanels(models, points);
             PngWriter.Save(picture, s.Out);
             context.Output.WriteLine($"Wrote {s.Out} ({picture.Width}x{picture.Height}): data | density of {string.Join(" | ", new[] { s.Checkpoint }.Concat(s.Others))}.");
             return 0;
@@ -85,7 +85,7 @@ internal static class SampleCommand
         {
             int[] labels = s.Classes ?? [.. Enumerable.Range(0, classCount)];
             int perRow = Math.Max(1, (s.N + labels.Length - 1) / labels.Length);
-            picture = Pictures.ClassGrid(loaded.Model, loaded.Dequantization, labels, perRow, s.Temperature, s.Seed);
+            picture = ModelPictures.ClassGrid(loaded.Model, loaded.Dequantization, labels, perRow, s.Temperature, s.Seed);
             string[] names = [.. loaded.Config.Data.ClassNames ?? []];
             string Name(int c) => c < names.Length && names[c] != $"{c}" ? $"{c} ({names[c]})" : $"{c}";
             what = string.Create(CultureInfo.InvariantCulture, $"{perRow} samples per class at temperature {s.Temperature}, one row each: {string.Join(", ", labels.Select(Name))}");
@@ -93,17 +93,17 @@ internal static class SampleCommand
         else if (!loaded.IsImages)
         {
             var points = loaded.Dataset.Test as PointSplit ?? throw new UsageException("This checkpoint's data are neither images nor 2-D points.");
-            picture = Pictures.PointPanels(loaded.Model, points, s.Seed, sampleCount: Math.Max(s.N, 1000));
+            picture = ModelPictures.PointPanels(loaded.Model, points, s.Seed, sampleCount: Math.Max(s.N, 1000));
             what = "data | density | samples";
         }
         else if (s.Sweep)
         {
-            picture = Pictures.TemperatureSweep(loaded.Model, loaded.Dequantization, s.N, Pictures.SweepTemperatures, s.Seed);
-            what = string.Create(CultureInfo.InvariantCulture, $"{s.N} samples at each temperature {string.Join(", ", Pictures.SweepTemperatures)} (one row each)");
+            picture = ModelPictures.TemperatureSweep(loaded.Model, loaded.Dequantization, s.N, ModelPictures.SweepTemperatures, s.Seed);
+            what = string.Create(CultureInfo.InvariantCulture, $"{s.N} samples at each temperature {string.Join(", ", ModelPictures.SweepTemperatures)} (one row each)");
         }
         else
         {
-            picture = Pictures.SampleGrid(loaded.Model, loaded.Dequantization, s.N, s.Temperature, s.Seed);
+            picture = ModelPictures.SampleGrid(loaded.Model, loaded.Dequantization, s.N, s.Temperature, s.Seed);
             what = string.Create(CultureInfo.InvariantCulture, $"{s.N} samples at temperature {s.Temperature}");
         }
 

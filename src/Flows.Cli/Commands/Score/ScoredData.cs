@@ -1,7 +1,6 @@
 using Flows.Data;
 using Flows.Models;
 using Flows.Scoring;
-using Flows.Training;
 
 namespace Flows.Cli.Commands.Score;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Flows.Training;
+using Flows.Checkpoints;
 
 namespace Flows.Cli.Commands.Train;
 

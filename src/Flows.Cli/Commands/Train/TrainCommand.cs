@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Flows.Checkpoints;
 using Flows.Data;
 using Flows.Training;
 

@@ -1,4 +1,4 @@
-using Flows.Training;
+using Flows.Checkpoints;
 
 namespace Flows.Cli.Commands.Train;
 

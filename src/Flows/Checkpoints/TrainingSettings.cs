@@ -1,4 +1,4 @@
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>
 /// How a run trains: optimizer, schedule, length, evaluation, pictures and checkpoints. The defaults are the
@@ -39,10 +39,10 @@ public sealed record TrainingSettings
     /// <summary>Maximum global gradient norm; 0 = no clipping.</summary>
     public double Clip { get; init; } = 50;
 
-    /// <summary>Watch for divergence and roll back to the last good state with half the learning rate (<see cref="DivergenceGuard"/>).</summary>
+    /// <summary>Watch for divergence and roll back to the last good state with half the learning rate (<see cref="Flows.Training.DivergenceGuard"/>).</summary>
     public bool Guard { get; init; } = true;
 
-    /// <summary>Memory-efficient back-propagation: the reconstruction error above which a step is redone with ordinary backprop (<see cref="Trainer.ReconstructionTolerance"/>).</summary>
+    /// <summary>Memory-efficient back-propagation: the reconstruction error above which a step is redone with ordinary backprop (<see cref="Flows.Training.Trainer.ReconstructionTolerance"/>).</summary>
     public double ReconstructionTolerance { get; init; } = 1.0;
 
     /// <summary>Seed of the batch order and the dequantization noise.</summary>

@@ -1,6 +1,6 @@
 using Flows.Data;
 
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>Which data a model was trained on and how they were preprocessed.</summary>
 public sealed record DataConfig

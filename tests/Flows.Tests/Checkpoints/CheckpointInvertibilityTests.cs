@@ -1,9 +1,8 @@
 using Flows.Bijectors;
-using Flows.Kernels;
+using Flows.Checkpoints;
 using Flows.Models;
-using Flows.Training;
 
-namespace Flows.Tests.Training;
+namespace Flows.Tests.Checkpoints;
 
 /// <summary>A state whose values are finite but whose 1×1 convolutions (or LU layers) cannot be inverted is not a state a checkpoint may hold.</summary>
 public sealed class CheckpointInvertibilityTests

@@ -1,4 +1,4 @@
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>
 /// The part of a run's state that is neither parameters nor optimizer state (state.json): the step,
@@ -9,7 +9,7 @@ public sealed record TrainingState
     /// <summary>Completed training steps.</summary>
     public long Step { get; init; }
 
-    /// <summary>The four words of the noise generator (<see cref="Kernels.Rng.State"/>).</summary>
+    /// <summary>The four words of the noise generator (<see cref="Rng.State"/>).</summary>
     public ulong[] NoiseState { get; init; } = [];
 
     /// <summary>Seconds spent training so far, over resumes.</summary>
@@ -21,7 +21,7 @@ public sealed record TrainingState
     /// <summary>The learning-rate factor left by rollbacks (1 = none; absent in older checkpoints).</summary>
     public double LearningRateFactor { get; init; } = 1;
 
-    /// <summary>Rollbacks to a good state so far (<see cref="DivergenceGuard"/>).</summary>
+    /// <summary>Rollbacks to a good state so far (<see cref="Flows.Training.DivergenceGuard"/>).</summary>
     public long Rollbacks { get; init; }
 
     /// <summary>Steps not applied so far: non-finite loss or gradient, or a loss spike.</summary>

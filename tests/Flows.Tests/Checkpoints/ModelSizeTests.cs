@@ -1,6 +1,6 @@
-using Flows.Training;
+using Flows.Checkpoints;
 
-namespace Flows.Tests.Training;
+namespace Flows.Tests.Checkpoints;
 
 /// <summary>The size estimate that refuses absurd models before anything is allocated is close to the real counts.</summary>
 public sealed class ModelSizeTests

@@ -2,7 +2,7 @@ using Flows.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>Everything that defines a training run: architecture, data and training settings (config.json).</summary>
 public sealed record RunConfig

@@ -1,6 +1,6 @@
-using Flows.Training;
+using Flows.Checkpoints;
 
-namespace Flows.Tests.Training;
+namespace Flows.Tests.Checkpoints;
 
 /// <summary>config.json: the current format round-trips; the first format keeps the recipe it was trained with.</summary>
 public sealed class RunConfigTests

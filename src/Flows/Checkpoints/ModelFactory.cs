@@ -1,7 +1,6 @@
-using Flows.Kernels;
 using Flows.Models;
 
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>Builds the flow a <see cref="ModelConfig"/> describes (before its parameters are trained or loaded).</summary>
 public static class ModelFactory

@@ -1,7 +1,8 @@
 using Flows.Data;
-using Flows.Training;
+using Flows.Pictures;
+using Flows.Tests.Training;
 
-namespace Flows.Tests.Training;
+namespace Flows.Tests.Pictures;
 
 public class LatentEditsTests
 {

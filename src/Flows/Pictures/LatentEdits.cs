@@ -2,7 +2,7 @@ using Flows.Autodiff;
 using Flows.Data;
 using Flows.Models;
 
-namespace Flows.Training;
+namespace Flows.Pictures;
 
 /// <summary>
 /// Edits in latent space, without gradients in evaluation mode: encoding in batches, linear
@@ -17,7 +17,7 @@ public static class LatentEdits
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
-        var x = Evaluator.ToModelShape(split.Batch(indices, null), model);
+        var x = model.ToModelShape(split.Batch(indices, null));
         var z = Run(model, () => model.Encode(x));
         x.Release();
         return z;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Flows.Training;
+using Flows.Checkpoints;
 
-namespace Flows.Tests.Training;
+namespace Flows.Tests.Checkpoints;
 
 /// <summary>config.json and state.json are read only when every field is one a run could have written; the error names the field.</summary>
 public sealed class ConfigValidationTests : IDisposable

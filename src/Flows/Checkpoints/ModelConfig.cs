@@ -1,4 +1,4 @@
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>
 /// The architecture of a flow, enough to rebuild it before loading its parameters (saved as JSON in

@@ -4,7 +4,7 @@ using Flows.IO;
 using Flows.Models;
 using Flows.Optim;
 
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>
 /// A checkpoint folder: <c>config.json</c> (architecture, data and preprocessing, training settings),

@@ -1,16 +1,15 @@
 using Flows.Autodiff;
 using Flows.Data;
 using Flows.IO;
-using Flows.Kernels;
 using Flows.Models;
 
-namespace Flows.Training;
+namespace Flows.Pictures;
 
 /// <summary>
 /// The pictures of a model, made without gradients in evaluation mode: sample grids, temperature
 /// sweeps, and for 2-D data the data, the model's density and its samples side by side.
 /// </summary>
-public static class Pictures
+public static class ModelPictures
 {
     /// <summary>The temperatures of <see cref="TemperatureSweep"/> by default.</summary>
     public static IReadOnlyList<float> SweepTemperatures { get; } = [0f, 0.25f, 0.6f, 0.7f, 0.8f, 0.9f, 1.0f];

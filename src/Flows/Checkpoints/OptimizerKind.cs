@@ -1,4 +1,4 @@
-namespace Flows.Training;
+namespace Flows.Checkpoints;
 
 /// <summary>The optimizer of a training run.</summary>
 public enum OptimizerKind

@@ -1,4 +1,4 @@
-namespace Flows.Kernels;
+namespace Flows;
 
 /// <summary>
 /// A seeded xoshiro256** generator with SplitMix64 seeding: the same seed gives the same stream on

@@ -65,7 +65,34 @@ public static partial class Ops
     /// x[n, c] = z[n, c]·e^(−logScale[c]) − loc[c] (ActNorm's inverse) for values only, plane by plane with
     /// the primitives the broadcast ops use (Negate, Exp, then Multiply and Subtract), so the same bits.
     /// </summary>
-    internal static Variable ChannelAffineInverseValues(Variable z, Variable loc, Variable logScale)
+    /// <summary>
+    /// The inverse of <see cref="ChannelAffine"/> without the ReLU: x = z·exp(−logScale[c]) − loc[c] per channel c
+    /// of z [N, C, …]. Recorded as Neg, Exp, Mul and Sub; when the graph will never be differentiated
+    /// (<see cref="Autograd.ValuesOnly"/>) one pass per plane runs the same primitives in the same order, so
+    /// the values are the same bits either way.
+    /// </summary>
+    public static Variable ChannelAffineInverse(Variable z, Variable loc, Variable logScale)
+    {
+        ArgumentNullException.ThrowIfNull(z);
+        ArgumentNullException.ThrowIfNull(loc);
+        ArgumentNullException.ThrowIfNull(logScale);
+        if (z.Shape.Length < 2 || loc.Shape.Length != 1 || logScale.Shape.Length != 1 || loc.Shape[0] != z.Shape[1] || logScale.Shape[0] != z.Shape[1])
+        {
+            throw new ArgumentException($"ChannelAffineInverse needs z [N, C, …] with loc [C] and logScale [C], got z {Tensor.FormatShape(z.Shape)}, loc {Tensor.FormatShape(loc.Shape)}, logScale {Tensor.FormatShape(logScale.Shape)}.", nameof(z));
+        }
+
+        if (Autograd.ValuesOnly)
+        {
+            return ChannelAffineInverseValues(z, loc, logScale);
+        }
+
+        int[] shape = new int[z.Shape.Length - 1];
+        shape.AsSpan().Fill(1);
+        shape[0] = z.Shape[1];
+        return Sub(Mul(z, Exp(Neg(Reshape(logScale, shape)))), Reshape(loc, shape));
+    }
+
+    private static Variable ChannelAffineInverseValues(Variable z, Variable loc, Variable logScale)
     {
         int n = z.Shape[0], channels = z.Shape[1];
         int inner = n * channels == 0 ? 0 : z.Value.Length / (n * channels);

@@ -120,6 +120,49 @@ public static partial class Ops
         });
     }
 
+    /// <summary>
+    /// Glow's zero-initialised output convolution: (conv(x, weight) + bias[c])·exp(k·logScale[c]) per output
+    /// channel c, with k = <paramref name="logScaleFactor"/>. Recorded as Conv2d (with its bias), Scale, Exp and
+    /// Mul; when the graph will never be differentiated (<see cref="Autograd.ValuesOnly"/>) the bias and the
+    /// factor are applied in one pass (<see cref="Kernels.ChannelAffine"/>) — the same two roundings per element
+    /// in the same order, so the same bits either way.
+    /// </summary>
+    public static Variable ScaledConv2d(Variable x, Variable weight, Variable bias, Variable logScale, float logScaleFactor)
+    {
+        ArgumentNullException.ThrowIfNull(bias);
+        ArgumentNullException.ThrowIfNull(logScale);
+        if (logScale.Shape.Length != 1 || logScale.Shape[0] != bias.Shape[0])
+        {
+            throw new ArgumentException($"ScaledConv2d needs logScale like the bias [{bias.Shape[0]}], got {Tensor.FormatShape(logScale.Shape)}.", nameof(logScale));
+        }
+
+        if (!Autograd.ValuesOnly)
+        {
+            var y = Conv2d(x, weight, bias);
+            var factor = Exp(Scale(Reshape(logScale, logScale.Shape[0], 1, 1), logScaleFactor));
+            return Mul(y, factor);
+        }
+
+        var conv = Conv2d(x, weight);
+        int n = conv.Shape[0], channels = conv.Shape[1], inner = conv.Shape[2] * conv.Shape[3];
+        if (bias.Shape.Length != 1 || bias.Shape[0] != channels)
+        {
+            throw new ArgumentException($"Conv2d bias must be [{channels}], got {Tensor.FormatShape(bias.Shape)}.", nameof(bias));
+        }
+
+        var scale = new float[channels];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(logScale.Value.Span, logScaleFactor, scale);
+        System.Numerics.Tensors.TensorPrimitives.Exp(scale, scale);
+        var output = Tensor.Uninitialized(conv.Shape);
+        Kernels.ChannelAffine.ForwardParallel(conv.Value.Storage, n, channels, inner, bias.Value.Span.ToArray(), scale, output.Storage, relu: false);
+        if (!Autograd.IsEnabled)
+        {
+            conv.Value.Release(); // an unrecorded intermediate nobody else holds
+        }
+
+        return ValuesOnlyNode(output, conv, bias, logScale);
+    }
+
     private static void AddPerChannel(Span<float> y, ReadOnlySpan<float> bias, int batch, int channels, int plane)
     {
         for (int n = 0; n < batch; n++)

@@ -52,15 +52,21 @@ public sealed class Coupling : Bijector, IRecomputeFromOutput
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
         Split.Check(z, nameof(z));
-        if (Autograd.ValuesOnly && Split is ChannelHalves && Transform is SigmoidAffineTransform affine)
+        var kept = Split.Kept(z);
+        var h = Network.Forward(kept);
+        var transformed = Split.Transformed(z);
+        Variable y;
+        Variable? logScale;
+        if (Split.IsPartition)
         {
-            return InverseValues(z, affine.ScaleFloor);
+            (y, logScale) = Transform.InverseFromNetwork(transformed, h);
+        }
+        else
+        {
+            (var shift, logScale) = Transform.Parameters(h);
+            y = Transform.InverseChange(transformed, shift, logScale);
         }
 
-        var kept = Split.Kept(z);
-        var (shift, logScale) = Transform.Parameters(Network.Forward(kept));
-        var transformed = Split.Transformed(z);
-        var y = Split.IsPartition ? Transform.Inverse(transformed, shift, logScale) : Transform.InverseChange(transformed, shift, logScale);
         var logDet = LogDet(logScale, z.Shape[0]);
         return (Split.Join(z, kept, y), logScale is null ? logDet : Ops.Neg(logDet));
     }
@@ -96,25 +102,5 @@ public sealed class Coupling : Bijector, IRecomputeFromOutput
 
         var recorded = Transform.Forward(Split.Transformed(leaf), shift, logScale);
         return (leaf, Split.Join(leaf, kept, recorded), LogDet(logScale, z.Shape[0]));
-    }
-
-    /// <summary>
-    /// Glow's affine inverse when nothing will be differentiated (sampling, decoding): the network's output goes
-    /// through one kernel (<see cref="CouplingRecompute.InvertAffine"/>) instead of eleven recorded ops — the same
-    /// float operations on each element, so x has the same bits. The result is an op node over z and the
-    /// network's output, so releasing the caller's graph releases the network's intermediates too.
-    /// </summary>
-    private (Variable X, Variable LogDet) InverseValues(Variable z, float scaleFloor)
-    {
-        var h = Network.Forward(Split.Kept(z));
-        var x = Tensor.Uninitialized(z.Shape);
-        var logDet = Tensor.Uninitialized(z.Shape[0]);
-        CouplingRecompute.InvertAffine(z.Value, h.Value, x, logDet, scaleFloor);
-        if (!Autograd.IsEnabled)
-        {
-            h.Value.Release(); // an unrecorded intermediate nobody else holds
-        }
-
-        return (Ops.ValuesOnlyNode(x, z, h), Ops.ValuesOnlyNode(logDet, z, h));
     }
 }

@@ -27,4 +27,15 @@ public abstract class CouplingTransform : Module
 
     /// <summary>g⁻¹(y; θ) − y, for masked couplings.</summary>
     public virtual Variable InverseChange(Variable y, Variable shift, Variable? logScale) => Ops.Sub(Inverse(y, shift, logScale), y);
+
+    /// <summary>
+    /// The inverse on the transformed part straight from the network's output h: by default
+    /// <see cref="Inverse"/> with <see cref="Parameters"/>(h); returns x and the log-scale (null when additive).
+    /// A transform may override it with one op that computes both faster where nothing is differentiated.
+    /// </summary>
+    public virtual (Variable X, Variable? LogScale) InverseFromNetwork(Variable y, Variable h)
+    {
+        var (shift, logScale) = Parameters(h);
+        return (Inverse(y, shift, logScale), logScale);
+    }
 }

@@ -30,15 +30,7 @@ public sealed class SigmoidAffineTransform : CouplingTransform
     public override int OutputsPerElement => 2;
 
     /// <summary>t = h[even channels] and ln scale = ln(sigmoid(h[odd channels] + 2) + floor).</summary>
-    public override (Variable Shift, Variable? LogScale) Parameters(Variable h)
-    {
-        ArgumentNullException.ThrowIfNull(h);
-        int half = h.Shape[1] / 2;
-        var shift = Ops.Slice(h, 1, 0, half, 2);
-        var s = Ops.Slice(h, 1, 1, half, 2);
-        var logScale = Ops.LogSigmoid(Ops.AddScalar(s, 2f));
-        return (shift, ScaleFloor == 0 ? logScale : Ops.Log(Ops.AddScalar(Ops.Exp(logScale), ScaleFloor)));
-    }
+    public override (Variable Shift, Variable? LogScale) Parameters(Variable h) => Ops.SigmoidAffineParameters(h, ScaleFloor);
 
     /// <summary>y = (x + t)·scale; <paramref name="logScale"/> must not be null.</summary>
     public override Variable Forward(Variable x, Variable shift, Variable? logScale)
@@ -47,4 +39,7 @@ public sealed class SigmoidAffineTransform : CouplingTransform
     /// <summary>x = y/scale − t; <paramref name="logScale"/> must not be null.</summary>
     public override Variable Inverse(Variable y, Variable shift, Variable? logScale)
         => Ops.Sub(Ops.Mul(y, Ops.Exp(Ops.Neg(logScale!))), shift);
+
+    /// <inheritdoc/>
+    public override (Variable X, Variable? LogScale) InverseFromNetwork(Variable y, Variable h) => Ops.SigmoidAffineInverse(y, h, ScaleFloor);
 }

@@ -63,13 +63,7 @@ public sealed class ActNormLayer : Module
     internal static Variable InverseAffine(Variable z, Variable loc, Variable logScale)
     {
         CheckInput(z, loc.Shape[0]);
-        if (Autograd.ValuesOnly)
-        {
-            return Ops.ChannelAffineInverseValues(z, loc, logScale);
-        }
-
-        var shape = PerChannelShape(z);
-        return Ops.Sub(Ops.Mul(z, Ops.Exp(Ops.Neg(Ops.Reshape(logScale, shape)))), Ops.Reshape(loc, shape));
+        return Ops.ChannelAffineInverse(z, loc, logScale);
     }
 
     /// <summary>
@@ -116,14 +110,6 @@ public sealed class ActNormLayer : Module
         }
 
         initialized.Span[0] = 1f;
-    }
-
-    private static int[] PerChannelShape(Variable x)
-    {
-        var shape = new int[x.Shape.Length - 1];
-        Array.Fill(shape, 1);
-        shape[0] = x.Shape[1];
-        return shape;
     }
 
     private static void CheckInput(Variable x, int channels)

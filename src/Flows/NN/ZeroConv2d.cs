@@ -39,36 +39,5 @@ public sealed class ZeroConv2d : Module
 
     /// <summary>(conv(x, weight) + bias) · exp(3·scale), for modules that own these parameters under their own names.</summary>
     internal static Variable Apply(Variable x, Variable weight, Variable bias, Variable scale)
-    {
-        if (Autograd.ValuesOnly)
-        {
-            return ApplyValues(x, weight, bias, scale);
-        }
-
-        var y = Ops.Conv2d(x, weight, bias);
-        var factor = Ops.Exp(Ops.Scale(Ops.Reshape(scale, scale.Shape[0], 1, 1), 3f));
-        return Ops.Mul(y, factor);
-    }
-
-    /// <summary>
-    /// For values only (sampling, decoding): the convolution, then (y + bias)·e^(3·scale) per channel in one
-    /// pass (<see cref="Kernels.ChannelAffine"/>) instead of a bias pass and a broadcast product — the same
-    /// two roundings per element in the same order, so the same bits.
-    /// </summary>
-    private static Variable ApplyValues(Variable x, Variable weight, Variable bias, Variable scale)
-    {
-        var y = Ops.Conv2d(x, weight);
-        int n = y.Shape[0], channels = y.Shape[1], inner = y.Shape[2] * y.Shape[3];
-        var factor = new float[channels];
-        System.Numerics.Tensors.TensorPrimitives.Multiply(scale.Value.Span, 3f, factor);
-        System.Numerics.Tensors.TensorPrimitives.Exp(factor, factor);
-        var output = Tensor.Uninitialized(y.Shape);
-        Kernels.ChannelAffine.ForwardParallel(y.Value.Storage, n, channels, inner, bias.Value.Span.ToArray(), factor, output.Storage, relu: false);
-        if (!Autograd.IsEnabled)
-        {
-            y.Value.Release(); // an unrecorded intermediate nobody else holds
-        }
-
-        return Ops.ValuesOnlyNode(output, y, bias, scale);
-    }
+        => Ops.ScaledConv2d(x, weight, bias, scale, 3f);
 }

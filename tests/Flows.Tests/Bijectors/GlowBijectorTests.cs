@@ -99,12 +99,8 @@ public sealed class GlowBijectorTests
         // Sampling and decoding run each step through DetachedStep (recording only to release).
         var (x, logDet) = DetachedStep.Run(b, z, inverse: true);
         Assert.Equal(xRecorded.Value.ToArray(), x.ToArray());
-        var expected = logDetRecorded.Value.ToArray();
-        var actual = logDet.ToArray();
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.InRange(actual[i] - expected[i], -1e-4f * (1 + Math.Abs(expected[i])), 1e-4f * (1 + Math.Abs(expected[i])));
-        }
+        // The log-scales come out of the same kernel and are summed by the coupling's own reduction, so the log-det is the recorded one's too.
+        Assert.Equal(logDetRecorded.Value.ToArray(), logDet.ToArray());
 
         using (Autograd.NoGrad())
         {

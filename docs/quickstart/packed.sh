@@ -12,6 +12,10 @@ VERSION="$(sed -nE 's:.*<Version>(.*)</Version>.*:\1:p' "$ROOT/Directory.Build.p
 
 dotnet pack "$ROOT/src/Flows" -c Release -o "$WORK/packages" -v q -nologo -p:Version="$VERSION"
 dotnet pack "$ROOT/src/Flows.Cli" -c Release -o "$WORK/packages" -v q -nologo -p:Version="$VERSION"
+# The packages carry the licence (expression and file) and their symbols.
+unzip -p "$WORK/packages/Flows.$VERSION.nupkg" Flows.nuspec | grep -q '<license type="expression">MIT</license>'
+unzip -l "$WORK/packages/Flows.$VERSION.nupkg" | grep -q ' LICENSE$'
+test -f "$WORK/packages/Flows.$VERSION.snupkg"
 dotnet tool install Flows.Cli --version "$VERSION" --tool-path "$WORK/tools" --add-source "$WORK/packages"
 "$WORK/tools/flows" --help >"$WORK/help.txt"
 head -3 "$WORK/help.txt"
@@ -26,4 +30,16 @@ out="$(dotnet run -c Release)"
 echo "$out"
 grep -q '(0, 0): log p = .*, anomaly' <<<"$out"
 grep -q '(1, 0): log p = .*, normal' <<<"$out"
+
+# SourceLink: a clone whose remote is on GitHub packs a PDB that maps every source file to that commit on
+# raw.githubusercontent.com, and a nuspec naming the repository and commit (without such a remote it stays off).
+if git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
+  git clone -q "$ROOT" "$WORK/linked"
+  git -C "$WORK/linked" remote set-url origin https://github.com/flows-dotnet/flows.git
+  commit="$(git -C "$WORK/linked" rev-parse HEAD)"
+  dotnet pack "$WORK/linked/src/Flows" -c Release -o "$WORK/linked-packages" -v q -nologo -p:Version="$VERSION"
+  unzip -p "$WORK/linked-packages/Flows.$VERSION.nupkg" Flows.nuspec | grep -q "<repository type=\"git\" url=\"https://github.com/flows-dotnet/flows.git\".*commit=\"$commit\""
+  unzip -p "$WORK/linked-packages/Flows.$VERSION.snupkg" lib/net10.0/Flows.pdb | grep -aq "raw.githubusercontent.com/flows-dotnet/flows/$commit/"
+  echo "SourceLink: ok (commit $commit)"
+fi
 echo "packed library and tool: ok (version $VERSION)"

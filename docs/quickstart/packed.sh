@@ -13,8 +13,10 @@ VERSION="$(sed -nE 's:.*<Version>(.*)</Version>.*:\1:p' "$ROOT/Directory.Build.p
 dotnet pack "$ROOT/src/Flows" -c Release -o "$WORK/packages" -v q -nologo -p:Version="$VERSION"
 dotnet pack "$ROOT/src/Flows.Cli" -c Release -o "$WORK/packages" -v q -nologo -p:Version="$VERSION"
 # The packages carry the licence (expression and file) and their symbols.
-unzip -p "$WORK/packages/Flows.$VERSION.nupkg" Flows.nuspec | grep -q '<license type="expression">MIT</license>'
-unzip -l "$WORK/packages/Flows.$VERSION.nupkg" | grep -q ' LICENSE$'
+unzip -p "$WORK/packages/Flows.$VERSION.nupkg" Flows.nuspec >"$WORK/Flows.nuspec"
+unzip -l "$WORK/packages/Flows.$VERSION.nupkg" >"$WORK/Flows.files"
+grep -q '<license type="expression">MIT</license>' "$WORK/Flows.nuspec"
+grep -q ' LICENSE$' "$WORK/Flows.files"
 test -f "$WORK/packages/Flows.$VERSION.snupkg"
 dotnet tool install Flows.Cli --version "$VERSION" --tool-path "$WORK/tools" --add-source "$WORK/packages"
 "$WORK/tools/flows" --help >"$WORK/help.txt"
@@ -38,8 +40,11 @@ if git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
   git -C "$WORK/linked" remote set-url origin https://github.com/flows-dotnet/flows.git
   commit="$(git -C "$WORK/linked" rev-parse HEAD)"
   dotnet pack "$WORK/linked/src/Flows" -c Release -o "$WORK/linked-packages" -v q -nologo -p:Version="$VERSION"
-  unzip -p "$WORK/linked-packages/Flows.$VERSION.nupkg" Flows.nuspec | grep -q "<repository type=\"git\" url=\"https://github.com/flows-dotnet/flows.git\".*commit=\"$commit\""
-  unzip -p "$WORK/linked-packages/Flows.$VERSION.snupkg" lib/net10.0/Flows.pdb | grep -aq "raw.githubusercontent.com/flows-dotnet/flows/$commit/"
+  # (whole files first: grep -q closing the pipe early would fail the pipeline under pipefail)
+  unzip -p "$WORK/linked-packages/Flows.$VERSION.nupkg" Flows.nuspec >"$WORK/linked.nuspec"
+  unzip -p "$WORK/linked-packages/Flows.$VERSION.snupkg" lib/net10.0/Flows.pdb >"$WORK/linked.pdb"
+  grep -q "<repository type=\"git\" url=\"https://github.com/flows-dotnet/flows.git\".*commit=\"$commit\"" "$WORK/linked.nuspec"
+  grep -aq "raw.githubusercontent.com/flows-dotnet/flows/$commit/" "$WORK/linked.pdb"
   echo "SourceLink: ok (commit $commit)"
 fi
 echo "packed library and tool: ok (version $VERSION)"

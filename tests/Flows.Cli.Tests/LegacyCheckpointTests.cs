@@ -3,7 +3,7 @@ using Flows.IO;
 
 namespace Flows.Cli.Tests;
 
-/// <summary>Checkpoints written before ActNorm became one type for images and vectors still load and give the same numbers.</summary>
+/// <summary>Checkpoints written before ActNorm and the LU layer became one type each for images and vectors still load and give the same numbers.</summary>
 public sealed class LegacyCheckpointTests
 {
     [Fact]
@@ -32,7 +32,7 @@ public sealed class LegacyCheckpointTests
                 old.Add((name[..^4] + ".bias", bias));
                 converted++;
             }
-            else if (!name.EndsWith(".logs", StringComparison.Ordinal))
+            else if (!(name.EndsWith(".logs", StringComparison.Ordinal) && tensors.ContainsKey(name[..^5] + ".loc")))
             {
                 old.Add((name, t));
             }
@@ -41,6 +41,65 @@ public sealed class LegacyCheckpointTests
         Assert.Equal(2, converted);
         SafeTensors.Write(file, old);
         Assert.DoesNotContain(".loc", string.Join(' ', SafeTensors.Read(file).Keys), StringComparison.Ordinal);
+
+        string after = Cli.Ok("eval", run, "--threads", "1");
+        static double Nll(string s) => double.Parse(Regex.Match(s, @"test nll: (?<v>[-0-9.]+)").Groups["v"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Nll(before), Nll(after), 3);
+    }
+
+    [Fact]
+    public void A_vector_glow_saved_with_the_old_lu_layout_loads_and_evaluates_the_same()
+    {
+        string run = Path.Combine(Cli.TempFolder(), "glow");
+        Cli.Ok("train", "--model", "glow", "--data", "moons", "-K", "2", "--hidden", "16", "--steps", "30", "--out", run, "--threads", "1");
+        string before = Cli.Ok("eval", run, "--threads", "1");
+
+        // Rewrite the LU layers as the pre-8-Dec LuLinear stored them: full D×D "lower" and "upper" whose entries
+        // outside the strict triangle were masked away (filled here with values the old map ignored), and "logDiag".
+        string file = Path.Combine(run, "checkpoint", "model.safetensors");
+        var tensors = SafeTensors.Read(file);
+        var old = new List<(string Name, Tensor Value)>();
+        int converted = 0;
+        foreach (var (name, t) in tensors)
+        {
+            string prefix = name[..name.LastIndexOf('.')];
+            if (!tensors.ContainsKey(prefix + ".permutation"))
+            {
+                old.Add((name, t));
+                continue;
+            }
+
+            int d = tensors[prefix + ".sign"].Length;
+            if (name.EndsWith(".logs", StringComparison.Ordinal))
+            {
+                old.Add((prefix + ".logDiag", t));
+                converted++;
+            }
+            else if (name.EndsWith(".lower", StringComparison.Ordinal) || name.EndsWith(".upper", StringComparison.Ordinal))
+            {
+                bool lower = name.EndsWith(".lower", StringComparison.Ordinal);
+                var full = Tensor.Zeros(d, d);
+                int k = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    for (int j = 0; j < d; j++)
+                    {
+                        full.Span[(i * d) + j] = (lower ? j < i : j > i) ? t.Span[k++] : 7f;
+                    }
+                }
+
+                Assert.Equal(t.Length, k);
+                old.Add((name, full));
+            }
+            else
+            {
+                old.Add((name, t));
+            }
+        }
+
+        Assert.Equal(2, converted);
+        SafeTensors.Write(file, old);
+        Assert.Contains(".logDiag", string.Join(' ', SafeTensors.Read(file).Keys), StringComparison.Ordinal);
 
         string after = Cli.Ok("eval", run, "--threads", "1");
         static double Nll(string s) => double.Parse(Regex.Match(s, @"test nll: (?<v>[-0-9.]+)").Groups["v"].Value, System.Globalization.CultureInfo.InvariantCulture);

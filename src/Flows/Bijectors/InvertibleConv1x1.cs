@@ -4,9 +4,10 @@ using Flows.Kernels;
 namespace Flows.Bijectors;
 
 /// <summary>
-/// Invertible 1×1 convolution (Glow, Kingma and Dhariwal 2018, §3.2) with a full weight W [C, C]:
-/// forward z[:, :, y, x] = W·x[:, :, y, x] at every pixel, inverse x = W⁻¹·z,
-/// log-det = H·W·ln|det W|. Initialised to a random orthogonal matrix. Parameter: weight [C, C].
+/// Invertible 1×1 convolution (Glow, Kingma and Dhariwal 2018, §3.2) with a full weight W [C, C] over axis 1
+/// of images [N, C, H, W] or vectors [N, C] (any [N, C, …]): forward z[:, :, p] = W·x[:, :, p] at every
+/// position p, inverse x = W⁻¹·z, log-det = (positions)·ln|det W|. Initialised to a random orthogonal matrix.
+/// Parameter: weight [C, C].
 /// </summary>
 public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
 {
@@ -35,17 +36,16 @@ public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
     /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
-        CheckInput(x);
-        var z = Ops.Conv2d(x, Ops.Reshape(Weight, Channels, Channels, 1, 1));
+        CheckInput(x, Channels, GetType().Name);
+        var z = Mix(x, Weight);
         return (z, PerSample(x, Ops.LogAbsDet(Weight), 1f));
     }
 
     /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
-        CheckInput(z);
-        var inverse = Ops.Inverse(Weight);
-        var x = Ops.Conv2d(z, Ops.Reshape(inverse, Channels, Channels, 1, 1));
+        CheckInput(z, Channels, GetType().Name);
+        var x = Mix(z, Ops.Inverse(Weight));
         return (x, PerSample(z, Ops.LogAbsDet(Weight), -1f));
     }
 
@@ -72,20 +72,36 @@ public sealed class InvertibleConv1x1 : Bijector, IInvertibilityCheck
         return Array.Exists(inverse, v => !float.IsFinite(v)) ? $"its {Channels}x{Channels} weight has no finite inverse in float (ln|det W| = {logDet:G4})" : null;
     }
 
-    /// <summary>sign·H·W·value for every sample, [N].</summary>
+    /// <summary>
+    /// W·x at every position of x [N, C, …] along axis 1: a matrix product for vectors [N, C], a 1×1 convolution
+    /// for images [N, C, H, W] (other ranks as images of one column).
+    /// </summary>
+    internal static Variable Mix(Variable x, Variable weight)
+    {
+        int c = weight.Shape[0];
+        return x.Shape.Length switch
+        {
+            2 => Ops.MatMul(x, weight, transposeB: true),
+            4 => Ops.Conv2d(x, Ops.Reshape(weight, c, c, 1, 1)),
+            _ => Ops.Reshape(Ops.Conv2d(Ops.Reshape(x, x.Shape[0], c, x.Value.Length / (x.Shape[0] * c), 1), Ops.Reshape(weight, c, c, 1, 1)), x.Shape),
+        };
+    }
+
+    /// <summary>A per-sample log-det [N]: <paramref name="sign"/> · (positions per sample) · <paramref name="value"/>.</summary>
     internal static Variable PerSample(Variable x, Variable value, float sign)
     {
         int n = x.Shape[0];
-        var total = Ops.Scale(value, sign * x.Shape[2] * x.Shape[3]);
+        int positions = n * x.Shape[1] == 0 ? 0 : x.Value.Length / (n * x.Shape[1]);
+        var total = Ops.Scale(value, sign * positions);
         return Ops.Add(Variable.Constant(Tensor.Zeros(n)), total);
     }
 
-    private void CheckInput(Variable x)
+    internal static void CheckInput(Variable x, int channels, string name)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Shape.Length != 4 || x.Shape[1] != Channels)
+        if (x.Shape.Length < 2 || x.Shape[1] != channels)
         {
-            throw new ArgumentException($"{GetType().Name}({Channels}) needs [N, {Channels}, H, W], got {Tensor.FormatShape(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"{name}({channels}) needs [N, {channels}, …] (vectors [N, {channels}] or images [N, {channels}, H, W]), got {Tensor.FormatShape(x.Shape)}.", nameof(x));
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace Flows.Bijectors;
 
-/// <summary>The invertibility condition the LU-parameterised layers share (<see cref="LuInvertibleConv1x1"/>, <see cref="LuLinear"/>).</summary>
+/// <summary>The invertibility condition the LU-parameterised layers share (<see cref="LuInvertibleConv1x1"/>, images and vectors alike).</summary>
 internal static class LuDiagonal
 {
     /// <summary>

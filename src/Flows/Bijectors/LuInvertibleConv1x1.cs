@@ -4,10 +4,11 @@ using Flows.Kernels;
 namespace Flows.Bijectors;
 
 /// <summary>
-/// Invertible 1×1 convolution in LU form (Glow, Kingma and Dhariwal 2018, §3.2):
+/// Invertible 1×1 convolution in LU form (Glow, Kingma and Dhariwal 2018, §3.2), over axis 1 of images
+/// [N, C, H, W] or vectors [N, C] (a D×D linear map; any [N, C, …]):
 /// W = P·L·(U + diag(sign·exp(logs))) with P a fixed permutation, L unit lower triangular, U strictly
-/// upper triangular and sign fixed. Forward z = W·x per pixel, inverse x = W⁻¹·z,
-/// log-det = H·W·Σ logs. Initialised from the LU decomposition of a random orthogonal matrix.
+/// upper triangular and sign fixed. Forward z = W·x at every position, inverse x = W⁻¹·z,
+/// log-det = (positions)·Σ logs. Initialised from the LU decomposition of a random orthogonal matrix.
 /// Parameters: lower [C(C−1)/2] and upper [C(C−1)/2] (the free entries row by row), logs [C];
 /// buffers: permutation [C, C], sign [C].
 /// </summary>
@@ -71,17 +72,16 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
     /// <inheritdoc/>
     public override (Variable Z, Variable LogDet) Forward(Variable x)
     {
-        CheckInput(x);
-        var z = Ops.Conv2d(x, Ops.Reshape(Weight(), Channels, Channels, 1, 1));
+        InvertibleConv1x1.CheckInput(x, Channels, nameof(LuInvertibleConv1x1));
+        var z = InvertibleConv1x1.Mix(x, Weight());
         return (z, InvertibleConv1x1.PerSample(x, Ops.Sum(LogScale), 1f));
     }
 
     /// <inheritdoc/>
     public override (Variable X, Variable LogDet) Inverse(Variable z)
     {
-        CheckInput(z);
-        var inverse = Ops.Inverse(Weight());
-        var x = Ops.Conv2d(z, Ops.Reshape(inverse, Channels, Channels, 1, 1));
+        InvertibleConv1x1.CheckInput(z, Channels, nameof(LuInvertibleConv1x1));
+        var x = InvertibleConv1x1.Mix(z, Ops.Inverse(Weight()));
         return (x, InvertibleConv1x1.PerSample(z, Ops.Sum(LogScale), -1f));
     }
 
@@ -200,15 +200,6 @@ public sealed class LuInvertibleConv1x1 : Bijector, IInvertibilityCheck
 
             packed.AccumulateGradOwned(gp);
         });
-    }
-
-    private void CheckInput(Variable x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.Shape.Length != 4 || x.Shape[1] != Channels)
-        {
-            throw new ArgumentException($"LuInvertibleConv1x1({Channels}) needs [N, {Channels}, H, W], got {Tensor.FormatShape(x.Shape)}.", nameof(x));
-        }
     }
 
     /// <summary>

@@ -270,7 +270,9 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: {bad}; a checkpoint holds finite values only, so this file is damaged.");
         }
 
-        UpgradeVectorActNorm(tensors, ModelTensors(model).Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
+        var wanted = ModelTensors(model).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        UpgradeVectorActNorm(tensors, wanted);
+        UpgradeVectorLu(tensors, wanted);
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in ModelTensors(model))
         {
@@ -327,6 +329,54 @@ public static class Checkpoint
                 tensors[loc] = l;
                 tensors[prefix + ".logs"] = logScale;
             }
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints written before 8 Dec hold the vector LU layer (then LuLinear) as full masked D×D matrices
+    /// "lower" and "upper" and the diagonal's log-magnitudes as "logDiag"; the LU layer is now one type for images
+    /// and vectors, with the free entries packed row by row and the log-magnitudes named "logs". Same W, same map;
+    /// the permutation and sign buffers are unchanged. Their optimizer state is not converted.
+    /// </summary>
+    private static void UpgradeVectorLu(Dictionary<string, Tensor> tensors, HashSet<string> wanted)
+    {
+        foreach (string logs in wanted.Where(n => n.EndsWith(".logs", StringComparison.Ordinal) && !tensors.ContainsKey(n)).ToArray())
+        {
+            string prefix = logs[..^".logs".Length];
+            if (!tensors.TryGetValue(prefix + ".logDiag", out var logDiag) || logDiag.Rank != 1
+                || !tensors.TryGetValue(prefix + ".lower", out var lower) || !tensors.TryGetValue(prefix + ".upper", out var upper))
+            {
+                continue;
+            }
+
+            int d = logDiag.Length;
+            if (!Tensor.SameShape(lower.Shape, [d, d]) || !Tensor.SameShape(upper.Shape, [d, d]))
+            {
+                continue;
+            }
+
+            var packedLower = Tensor.Zeros(d * (d - 1) / 2);
+            var packedUpper = Tensor.Zeros(d * (d - 1) / 2);
+            int li = 0, ui = 0;
+            for (int i = 0; i < d; i++)
+            {
+                for (int j = 0; j < d; j++)
+                {
+                    if (j < i)
+                    {
+                        packedLower.Span[li++] = lower.Span[(i * d) + j];
+                    }
+                    else if (j > i)
+                    {
+                        packedUpper.Span[ui++] = upper.Span[(i * d) + j];
+                    }
+                }
+            }
+
+            tensors.Remove(prefix + ".logDiag");
+            tensors[logs] = logDiag;
+            tensors[prefix + ".lower"] = packedLower;
+            tensors[prefix + ".upper"] = packedUpper;
         }
     }
 

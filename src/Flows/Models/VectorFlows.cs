@@ -41,7 +41,7 @@ public static class VectorFlows
         for (int i = 0; i < steps; i++)
         {
             list.Add(new ActNorm(dimensions));
-            list.Add(new LuLinear(dimensions, rng));
+            list.Add(new LuInvertibleConv1x1(dimensions, rng));
             list.Add(Couplings.RealNvpVector(dimensions, 0, hiddenFeatures, hiddenLayers, rng));
         }
 

@@ -135,8 +135,8 @@ public sealed class ReversibleBackpropTests
             var rng = new Rng(31);
             var steps = new Bijector[]
             {
-                new ActNorm(6), new LuLinear(6, rng), Couplings.RealNvpVector(6, 0, 16, 1, rng),
-                new ActNorm(6), new LuLinear(6, rng), Couplings.RealNvpVector(6, 1, 16, 1, rng),
+                new ActNorm(6), new LuInvertibleConv1x1(6, rng), Couplings.RealNvpVector(6, 0, 16, 1, rng),
+                new ActNorm(6), new LuInvertibleConv1x1(6, rng), Couplings.RealNvpVector(6, 1, 16, 1, rng),
             };
             var noise = new Rng(32);
             foreach (var step in steps)

@@ -80,7 +80,7 @@ public sealed class VectorBijectorTests
     public void Lu_linear_starts_as_a_rotation_and_satisfies_the_contract(int d)
     {
         var rng = new Rng(24);
-        var lu = new LuLinear(d, rng);
+        var lu = new LuInvertibleConv1x1(d, rng);
         var w = lu.Weight().Value;
         for (int i = 0; i < d; i++)
         {

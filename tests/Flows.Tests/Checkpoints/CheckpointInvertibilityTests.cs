@@ -39,7 +39,7 @@ public sealed class CheckpointInvertibilityTests
             Checkpoint.NonFiniteState(model, null));
 
         var vector = VectorFlows.Glow(3, 2, 8, 1, new Rng(2));
-        vector.NamedParameters().Single(p => p.Name == "bijector.4.logDiag").Value.Value.Span[0] = 90f;
+        vector.NamedParameters().Single(p => p.Name == "bijector.4.logs").Value.Value.Span[0] = 90f;
         Assert.Contains("'bijector.4' is not invertible", Checkpoint.NonFiniteState(vector, null), StringComparison.Ordinal);
     }
 }

@@ -91,7 +91,7 @@ public sealed class VectorFlowsTests
         for (int i = 0; i < 2; i++)
         {
             Assert.IsType<ActNorm>(steps[3 * i]);
-            Assert.IsType<LuLinear>(steps[(3 * i) + 1]);
+            Assert.IsType<LuInvertibleConv1x1>(steps[(3 * i) + 1]);
             Assert.IsType<Coupling>(steps[(3 * i) + 2]);
         }
     }

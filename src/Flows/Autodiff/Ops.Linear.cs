@@ -30,10 +30,12 @@ public static partial class Ops
         int lda = a.Shape[1], ldb = b.Shape[1];
         var y = Tensor.Uninitialized(m, n);
         Gemm.Multiply(transposeA, transposeB, m, n, k, a.Value.Span, lda, b.Value.Span, ldb, y.Span, n, accumulate: false);
+        FlopCounter.Product(m, n, k);
         return Variable.FromOp(y, [a, b], g =>
         {
             if (a.RequiresGrad)
             {
+                FlopCounter.Product(m, n, k);
                 var ga = Tensor.Uninitialized(a.Shape);
                 if (!transposeA)
                 {
@@ -51,6 +53,7 @@ public static partial class Ops
 
             if (b.RequiresGrad)
             {
+                FlopCounter.Product(m, n, k);
                 var gb = Tensor.Uninitialized(b.Shape);
                 if (!transposeB)
                 {
@@ -89,6 +92,9 @@ public static partial class Ops
         var geo = new ConvGeometry(x.Shape[0], x.Shape[1], weight.Shape[0], x.Shape[2], x.Shape[3], weight.Shape[2], weight.Shape[3]);
         var y = Tensor.Uninitialized(geo.Batch, geo.OutChannels, geo.Height, geo.Width);
         Kernels.Conv2d.Forward(geo, x.Value.Span, weight.Value.Span, y.Span);
+        // Per output element, one multiply-add per input channel and kernel tap; the two backward products have the same size.
+        long convOutputs = (long)geo.Batch * geo.OutChannels * geo.Height * geo.Width, convReduce = (long)geo.InChannels * weight.Shape[2] * weight.Shape[3];
+        FlopCounter.Product(convOutputs, 1, convReduce);
         if (bias is not null)
         {
             AddPerChannel(y.Span, bias.Value.Span, geo.Batch, geo.OutChannels, geo.Plane);
@@ -99,6 +105,7 @@ public static partial class Ops
         {
             if (x.RequiresGrad)
             {
+                FlopCounter.Product(convOutputs, 1, convReduce);
                 var gx = Tensor.Uninitialized(x.Shape);
                 Kernels.Conv2d.BackwardInput(geo, g.Span, weight.Value.Span, gx.Span);
                 x.AccumulateGradOwned(gx);
@@ -106,6 +113,7 @@ public static partial class Ops
 
             if (weight.RequiresGrad)
             {
+                FlopCounter.Product(convOutputs, 1, convReduce);
                 var gw = Tensor.Uninitialized(weight.Shape);
                 Kernels.Conv2d.BackwardWeight(geo, x.Value.Span, g.Span, gw.Span);
                 weight.AccumulateGradOwned(gw);

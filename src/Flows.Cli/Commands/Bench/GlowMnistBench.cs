@@ -99,8 +99,28 @@ internal static class GlowMnistBench
             x.Value.Release();
         }
 
-        output.WriteLine(Line("train", s.Batch / phases.MedianTotalSeconds, "img/s"));
-        output.WriteLine(Line("peak_rss", PeakRssMiB(), "MiB"));
+        double imagesPerSecond = s.Batch / phases.MedianTotalSeconds;
+        output.WriteLine(Line("train", imagesPerSecond, "img/s"));
+
+        output.WriteLine(Line("peak_rss", PeakRssMiB(), "MiB")); // before the FLOP probe below, which is not part of training
+        // FLOPs (FlopCounter: the matrix products and convolutions, 2 per multiply-add): the nominal training cost
+        // is 3 forward passes per image (forward, and a backward of twice its size); "executed" counts one real
+        // step, which with memory-efficient backprop also recomputes every step's forward from its inverse.
+        var probe = Variable.Constant(model.ToModelShape(dataset.Train.Batch(order.Indices(0), noise)));
+        FlopCounter.Start();
+        using (Autograd.NoGrad())
+        {
+            model.LogProb(probe).Value.Release();
+        }
+
+        double forward = FlopCounter.Stop() / (double)s.Batch;
+        FlopCounter.Start();
+        phases.Step(model, optimizer, schedule, objective, probe, timed: false);
+        double executed = FlopCounter.Stop() / (double)s.Batch;
+        probe.Value.Release();
+        output.WriteLine(Line("train_mflop_per_image", 3 * forward / 1e6, "MFLOP"));
+        output.WriteLine(Line("train_executed_mflop_per_image", executed / 1e6, "MFLOP"));
+        output.WriteLine(Line("train_gflops", 3 * forward * imagesPerSecond / 1e9, "GFLOP/s"));
         output.Flush();
         if (s.Profile)
         {

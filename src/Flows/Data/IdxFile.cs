@@ -53,14 +53,21 @@ public static class IdxFile
 
         if (magic[0] == 0x1F && magic[1] == 0x8B)
         {
+            // Deflate expands at most ~1032:1, so the compressed bytes present bound what the header can honestly promise.
+            long bound = source.CanSeek ? MaxDeflateRatio * (source.Length - source.Position) : 0;
             using var gz = new GZipStream(source, CompressionMode.Decompress);
-            return ReadRaw(gz, name);
+            return ReadRaw(gz, name, bound);
         }
 
-        return ReadRaw(source, name);
+        return ReadRaw(source, name, 0);
     }
 
-    private static (int[] Dimensions, byte[] Data) ReadRaw(Stream s, string name)
+    private const long MaxDeflateRatio = 1032;
+
+    /// <param name="s">The IDX bytes.</param>
+    /// <param name="name">The file's name, for messages.</param>
+    /// <param name="bound">An upper bound of the bytes <paramref name="s"/> can deliver when it cannot seek (0: unknown).</param>
+    private static (int[] Dimensions, byte[] Data) ReadRaw(Stream s, string name, long bound)
     {
         Span<byte> head = stackalloc byte[4];
         if (s.ReadAtLeast(head, 4, throwOnEndOfStream: false) < 4 || head[0] != 0 || head[1] != 0)
@@ -108,7 +115,9 @@ public static class IdxFile
             throw new InvalidDataException($"{name}: the header promises {length} data bytes ({string.Join('x', dims)}) but the file holds {s.Length - s.Position}.");
         }
 
-        var data = new byte[Math.Min(length, 1 << 20)];
+        // A promise the bytes present can keep gets its array at once; otherwise the array grows with what arrives.
+        bool credible = s.CanSeek || length <= bound;
+        var data = new byte[credible ? length : Math.Min(length, 1 << 20)];
         int read = 0;
         while (read < length)
         {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the README's "Install" section tells a user to do, from a clean clone: pack the library and the tool,
 # install the tool from the local packages and run it, then build a new console project against the packed
-# library (dotnet add package) and run the tabular quick-start in it. .ci/run calls this after the tests.
+# library (dotnet add package) and run each of the three quick-starts in it. .ci/run calls this after the tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
@@ -32,6 +32,22 @@ out="$(dotnet run -c Release)"
 echo "$out"
 grep -q '(0, 0): log p = .*, anomaly' <<<"$out"
 grep -q '(1, 0): log p = .*, normal' <<<"$out"
+
+# The other two quick-starts, word for word, against the same packed library: load-and-sample from the zoo, and
+# the image quick-start for 20 steps (it needs MNIST: `flows data get mnist` fetches it when it is missing).
+cp "$ROOT/docs/quickstart/zoo/Program.cs" Program.cs
+out="$(dotnet run -c Release -- "$ROOT/zoo/glow-mnist")"
+echo "$out"
+grep -q '^Glow: 874,576 parameters, images 1x28x28' <<<"$out"
+test -s digits.png
+"$WORK/tools/flows" data get mnist >/dev/null
+cp "$ROOT/docs/quickstart/images/Program.cs" Program.cs
+out="$(dotnet run -c Release -- 20)"
+echo "$out" | tail -2
+grep -q '^test: [0-9.]* bits/dim' <<<"$out"
+test -s samples.png
+test -d my-glow
+"$WORK/tools/flows" sample my-glow --n 4 -o "$WORK/from-quickstart.png" >/dev/null
 
 # SourceLink: a clone whose remote is on GitHub packs a PDB that maps every source file to that commit on
 # raw.githubusercontent.com, and a nuspec naming the repository and commit (without such a remote it stays off).

@@ -74,6 +74,7 @@ rows = [
     ("training img/s, memory-efficient on", med("flows", on, "train") / t_train, ">= 1.5", lambda r: r >= 1.5),
     ("training img/s, memory-efficient off", med("flows", off, "train") / t_train, ">= 1.5", lambda r: r >= 1.5),
     ("sampling img/s", med("flows", on, "sample") / t_sample, ">= 1.5", lambda r: r >= 1.5),
+    ("evaluation img/s (log p of a batch, no recording)", med("flows", on, "evaluate") / med("torch", "[K=8]", "evaluate"), "", None),
     ("peak RSS, memory-efficient on", med("flows", on, "peak_rss") / t_peak, "<= 0.5", lambda r: r <= 0.5),
     ("peak RSS, memory-efficient off", med("flows", off, "peak_rss") / t_peak, "<= 0.5", lambda r: r <= 0.5),
     ("K=32 / K=8 peak RSS, memory-efficient on", med("flows", deep_on, "peak_rss") / med("flows", on, "peak_rss"), "<= 1.25", lambda r: r <= 1.25),

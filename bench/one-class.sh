@@ -37,7 +37,7 @@ for data in $DATA; do
     run="$OUT/$data-$c"
     others="$(seq 0 9 | grep -vx "$c" | paste -sd,)"
     bg="$(background "$data")"
-    if [[ -f "$run.ood" ]] && grep -q '^| likelihood |' "$run.ood" && { [[ -z "$bg" ]] || grep -q '^| likelihood-ratio |' "$run.ood"; }; then continue; fi
+    if [[ -f "$run.ood" ]] && grep -q '^| top-level |' "$run.ood" && { [[ -z "$bg" ]] || grep -q '^| likelihood-ratio |' "$run.ood"; }; then continue; fi
     state="$run/checkpoint/state.json"
     if [[ -f "$state" ]] && grep -q "\"step\": $STEPS," "$state"; then
       : # trained; only the scores are missing
@@ -47,7 +47,7 @@ for data in $DATA; do
       "${FLOWS[@]}" train --model glow --data "$data" --classes "$c" -K "$K" --hidden "$HIDDEN" --steps "$STEPS" --threads "$THREADS" $EXTRA --out "$run" >"$run.log" 2>&1
     fi
     "${FLOWS[@]}" ood "$run" --out "$data" --out-classes "$others" --threads "$THREADS" ${bg:+--background "$bg"} >"$run.ood" 2>&1
-    echo "$data class $c: $(grep -E '^\| (likelihood|input-complexity|likelihood-ratio) ' "$run.ood" | cut -d'|' -f2,3 | tr '\n' ' ')"
+    echo "$data class $c: $(grep -E '^\| (likelihood|input-complexity|likelihood-ratio|top-level) ' "$run.ood" | cut -d'|' -f2,3 | tr '\n' ' ')"
   done
 done
 
@@ -55,19 +55,21 @@ done
   echo "# One-class AUROC at $COMMIT, $(date -u '+%Y-%m-%d %H:%M UTC'): Glow L=2, K=$K, hidden $HIDDEN, $STEPS steps of batch 64 per class${EXTRA:+, $EXTRA}"
   echo
   for data in $DATA; do
-    echo "| $data: normal class | AUROC, likelihood | AUROC, input complexity | AUROC, likelihood ratio (background: $(background "$data")) |"
-    echo "| --- | --- | --- | --- |"
+    echo "| $data: normal class | AUROC, likelihood | AUROC, input complexity | AUROC, likelihood ratio (background: $(background "$data")) | AUROC, top-level latent |"
+    echo "| --- | --- | --- | --- | --- |"
     for c in $CLASSES; do
       f="$OUT/$data-$c.ood"
       [[ -f "$f" ]] || continue
       l="$(sed -nE 's/^\| likelihood \| ([0-9.]+) .*/\1/p' "$f")"
       i="$(sed -nE 's/^\| input-complexity \| ([0-9.]+) .*/\1/p' "$f")"
       r="$(sed -nE 's/^\| likelihood-ratio \| ([0-9.]+) .*/\1/p' "$f")"
-      echo "| $c | $l | $i | ${r:-–} |"
+      t="$(sed -nE 's/^\| top-level \| ([0-9.]+) .*/\1/p' "$f")"
+      echo "| $c | $l | $i | ${r:-–} | ${t:-–} |"
     done
-    for c in $CLASSES; do sed -nE 's/^\| likelihood \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood, %d classes) | %.4f | | |\n", n, s / n }'
-    for c in $CLASSES; do sed -nE 's/^\| input-complexity \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (input complexity, %d classes) | | %.4f | |\n", n, s / n }'
-    for c in $CLASSES; do sed -nE 's/^\| likelihood-ratio \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood ratio, %d classes) | | | %.4f |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| likelihood \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood, %d classes) | %.4f | | | |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| input-complexity \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (input complexity, %d classes) | | %.4f | | |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| likelihood-ratio \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (likelihood ratio, %d classes) | | | %.4f | |\n", n, s / n }'
+    for c in $CLASSES; do sed -nE 's/^\| top-level \| ([0-9.]+) .*/\1/p' "$OUT/$data-$c.ood" 2>/dev/null; done | awk '{ s += $1; n++ } END { if (n) printf "| mean (top-level latent, %d classes) | | | | %.4f |\n", n, s / n }'
     echo
   done
 } >"$OUT/summary.md"

@@ -19,7 +19,7 @@ public class ScoreTests
         string output = Cli.Ok("score", run, "--limit", "30", "-o", csv);
         Assert.Contains("input-complexity", output, StringComparison.Ordinal);
         var lines = File.ReadAllLines(csv);
-        Assert.Equal("index,label,log_p,png_bpd,likelihood,input-complexity", lines[0]);
+        Assert.Equal("index,label,log_p,png_bpd,likelihood,input-complexity,top-level", lines[0]);
         Assert.Equal(31, lines.Length);
         Assert.StartsWith("29,2,", lines[^1], StringComparison.Ordinal); // labels i % 3
 

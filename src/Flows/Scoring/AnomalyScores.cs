@@ -11,12 +11,13 @@ public sealed class AnomalyScores
     /// <param name="likelihood">−log p(x): bits per dimension for images, nats for vectors.</param>
     /// <param name="compressedBitsPerDim">Images: the PNG-compressed length in bits per dimension, or null.</param>
     /// <param name="backgroundLikelihood">The background model's likelihood score, or null.</param>
+    /// <param name="topLevelEnergy">½·mean(z²) of each example's top-level latent, or null.</param>
     /// <exception cref="ArgumentException">The arrays differ in length.</exception>
-    public AnomalyScores(float[] logProb, float[] likelihood, float[]? compressedBitsPerDim = null, float[]? backgroundLikelihood = null)
+    public AnomalyScores(float[] logProb, float[] likelihood, float[]? compressedBitsPerDim = null, float[]? backgroundLikelihood = null, float[]? topLevelEnergy = null)
     {
         ArgumentNullException.ThrowIfNull(logProb);
         ArgumentNullException.ThrowIfNull(likelihood);
-        if (likelihood.Length != logProb.Length || compressedBitsPerDim?.Length is { } c && c != logProb.Length || backgroundLikelihood?.Length is { } b && b != logProb.Length)
+        if (likelihood.Length != logProb.Length || compressedBitsPerDim?.Length is { } c && c != logProb.Length || backgroundLikelihood?.Length is { } b && b != logProb.Length || topLevelEnergy?.Length is { } t && t != logProb.Length)
         {
             throw new ArgumentException("Every score needs one value per example.");
         }
@@ -25,6 +26,7 @@ public sealed class AnomalyScores
         Likelihood = likelihood;
         CompressedBitsPerDim = compressedBitsPerDim;
         BackgroundLikelihood = backgroundLikelihood;
+        TopLevelEnergy = topLevelEnergy;
     }
 
     /// <summary>Number of examples scored.</summary>
@@ -42,9 +44,12 @@ public sealed class AnomalyScores
     /// <summary>The background model's <see cref="Likelihood"/>, or null.</summary>
     public float[]? BackgroundLikelihood { get; }
 
+    /// <summary>½·mean(z²) of each example's top-level latent (<see cref="ScoreKind.TopLevel"/>); null when not computed.</summary>
+    public float[]? TopLevelEnergy { get; }
+
     /// <summary>The scores <see cref="this[ScoreKind]"/> can give.</summary>
     public IReadOnlyList<ScoreKind> Available =>
-        [ScoreKind.Likelihood, .. CompressedBitsPerDim is null ? Array.Empty<ScoreKind>() : [ScoreKind.InputComplexity], .. BackgroundLikelihood is null ? Array.Empty<ScoreKind>() : [ScoreKind.LikelihoodRatio]];
+        [ScoreKind.Likelihood, .. CompressedBitsPerDim is null ? Array.Empty<ScoreKind>() : [ScoreKind.InputComplexity], .. BackgroundLikelihood is null ? Array.Empty<ScoreKind>() : [ScoreKind.LikelihoodRatio], .. TopLevelEnergy is null ? Array.Empty<ScoreKind>() : [ScoreKind.TopLevel]];
 
     /// <summary>One anomaly score per example.</summary>
     /// <exception cref="InvalidOperationException">The score needs what these scores were computed without.</exception>
@@ -57,6 +62,7 @@ public sealed class AnomalyScores
         ScoreKind.LikelihoodRatio => BackgroundLikelihood is { } bg
             ? [.. Likelihood.Zip(bg, (l, g) => l - g)]
             : throw new InvalidOperationException("The likelihood ratio needs a background model."),
+        ScoreKind.TopLevel => TopLevelEnergy ?? throw new InvalidOperationException("The top-level score was not computed."),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -66,6 +72,7 @@ public sealed class AnomalyScores
         ScoreKind.Likelihood => "likelihood",
         ScoreKind.InputComplexity => "input-complexity",
         ScoreKind.LikelihoodRatio => "likelihood-ratio",
+        ScoreKind.TopLevel => "top-level",
         _ => kind.ToString(),
     };
 

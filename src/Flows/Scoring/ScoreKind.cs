@@ -11,4 +11,11 @@ public enum ScoreKind
 
     /// <summary>Bits per dimension minus a background model's bits per dimension, i.e. −log-likelihood ratio (Ren et al. 2019).</summary>
     LikelihoodRatio,
+
+    /// <summary>
+    /// The energy ½·mean(z²) of the top-level latent (the last one <see cref="Models.FlowModel.Encode"/> returns):
+    /// the semantic end of a multi-scale flow, which local pixel statistics shared by all images mostly do not reach
+    /// (the levels' view of Schirrmeister et al. 2020). For a single-scale model it is the whole latent's energy.
+    /// </summary>
+    TopLevel,
 }

@@ -41,7 +41,57 @@ public static class Scorer
         }
 
         float[]? backgroundLikelihood = background is null ? null : Likelihood(background, split, count);
-        return new AnomalyScores(logp, ToLikelihood(logp, split), compressed, backgroundLikelihood);
+        return new AnomalyScores(logp, ToLikelihood(logp, split), compressed, backgroundLikelihood, TopLevelEnergy(model, split, count));
+    }
+
+    /// <summary>
+    /// ½·mean(z²) of each example's top-level latent (the last of <see cref="FlowModel.Encode"/>), with the same
+    /// dequantization noise as <see cref="Evaluator.LogProbs"/>.
+    /// </summary>
+    public static float[] TopLevelEnergy(FlowModel model, DataSplit split, int? limit = null, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int count = Math.Min(limit ?? split.Count, split.Count);
+        var result = new float[count];
+        var rng = new Rng(Evaluator.DefaultNoiseSeed);
+        bool wasTraining = model.Training;
+        model.Training = false;
+        try
+        {
+            var indices = new int[batchSize];
+            for (int start = 0; start < count; start += batchSize)
+            {
+                int n = Math.Min(batchSize, count - start);
+                for (int i = 0; i < n; i++)
+                {
+                    indices[i] = start + i;
+                }
+
+                var x = model.ToModelShape(split.Batch(indices.AsSpan(0, n), rng));
+                var top = model.Encode(x)[^1].Span;
+                int d = top.Length / n;
+                for (int i = 0; i < n; i++)
+                {
+                    double sum = 0;
+                    foreach (float v in top.Slice(i * d, d))
+                    {
+                        sum += (double)v * v;
+                    }
+
+                    result[start + i] = (float)(0.5 * sum / d);
+                }
+
+                x.Release();
+            }
+        }
+        finally
+        {
+            model.Training = wasTraining;
+        }
+
+        return result;
     }
 
     /// <summary>The <see cref="ScoreKind.Likelihood"/> score alone (−log p: bits/dim for images, nats for vectors), without the others' work.</summary>

@@ -25,8 +25,8 @@ internal static class ScoreCommand
         var background = new Option<string?>("--background") { Description = "A background model (trained on perturbed inputs) for the likelihood ratio." };
         var output = new Option<string?>("--out", "-o") { Description = "The CSV to write (default: none, only the summary)." };
         var calibrate = new Option<bool>("--calibrate") { Description = "Take these examples as held-out normal data and save thresholds at --fpr beside the model." };
-        var score = new Option<string>("--score") { Description = "The score --calibrate thresholds: likelihood, input-complexity or likelihood-ratio (default: input-complexity for images).", };
-        score.AcceptOnlyFromAmong("likelihood", "input-complexity", "likelihood-ratio");
+        var score = new Option<string>("--score") { Description = "The score --calibrate thresholds: likelihood, input-complexity, likelihood-ratio or top-level (default: input-complexity for images).", };
+        score.AcceptOnlyFromAmong("likelihood", "input-complexity", "likelihood-ratio", "top-level");
         var fpr = new Option<string>("--fpr") { Description = "False-positive rates to calibrate, comma-separated.", DefaultValueFactory = _ => "0.01,0.05" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset cache folder." };
         var command = new Command("score", "Anomaly scores of every example (log p, bits/dim, input complexity, likelihood ratio); --calibrate sets thresholds at chosen false-positive rates.")

@@ -55,41 +55,21 @@ public static class Scorer
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int count = Math.Min(limit ?? split.Count, split.Count);
         var result = new float[count];
-        var rng = new Rng(Evaluator.DefaultNoiseSeed);
-        bool wasTraining = model.Training;
-        model.Training = false;
-        try
+        Evaluator.ForEachBatch(model, split, count, batchSize, Evaluator.DefaultNoiseSeed, (_, start, n, x) =>
         {
-            var indices = new int[batchSize];
-            for (int start = 0; start < count; start += batchSize)
+            var top = model.Encode(x)[^1].Span;
+            int d = top.Length / n;
+            for (int i = 0; i < n; i++)
             {
-                int n = Math.Min(batchSize, count - start);
-                for (int i = 0; i < n; i++)
+                double sum = 0;
+                foreach (float v in top.Slice(i * d, d))
                 {
-                    indices[i] = start + i;
+                    sum += (double)v * v;
                 }
 
-                var x = model.ToModelShape(split.Batch(indices.AsSpan(0, n), rng));
-                var top = model.Encode(x)[^1].Span;
-                int d = top.Length / n;
-                for (int i = 0; i < n; i++)
-                {
-                    double sum = 0;
-                    foreach (float v in top.Slice(i * d, d))
-                    {
-                        sum += (double)v * v;
-                    }
-
-                    result[start + i] = (float)(0.5 * sum / d);
-                }
-
-                x.Release();
+                result[start + i] = (float)(0.5 * sum / d);
             }
-        }
-        finally
-        {
-            model.Training = wasTraining;
-        }
+        });
 
         return result;
     }

@@ -55,13 +55,38 @@ public static class Evaluator
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int count = Math.Min(limit ?? split.Count, split.Count);
         var result = new float[count];
+        var comm = communicator ?? Communicator.OneProcess;
+        ForEachBatch(model, split, count, batchSize, noiseSeed, (b, start, n, x) =>
+        {
+            if (b % comm.Size == comm.Rank)
+            {
+                var logp = model.LogProb(Variable.Constant(x));
+                logp.Value.Span.CopyTo(result.AsSpan(start, n));
+            }
+        });
+
+        // The other ranks' entries are zero here, and x + 0 = x exactly.
+        comm.Sum(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(batch, start, n, x) on consecutive batches of the first <paramref name="count"/>
+    /// examples of <paramref name="split"/> in evaluation mode without recording, every batch drawn with the fixed
+    /// noise stream <paramref name="noiseSeed"/> (so an example gets the same noise whatever the batch size); x, in the
+    /// model's shape, is released after the body.
+    /// </summary>
+    internal static void ForEachBatch(FlowModel model, DataSplit split, int count, int batchSize, ulong noiseSeed, Action<int, int, int, Tensor> body)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var rng = new Rng(noiseSeed);
         bool wasTraining = model.Training;
         model.Training = false;
         try
         {
             using var noGrad = Autograd.NoGrad();
-            var comm = communicator ?? Communicator.OneProcess;
             var indices = new int[batchSize];
             for (int start = 0, b = 0; start < count; start += batchSize, b++)
             {
@@ -72,24 +97,14 @@ public static class Evaluator
                 }
 
                 var x = model.ToModelShape(split.Batch(indices.AsSpan(0, n), rng));
-                if (b % comm.Size == comm.Rank)
-                {
-                    var logp = model.LogProb(Variable.Constant(x));
-                    logp.Value.Span.CopyTo(result.AsSpan(start, n));
-                }
-
+                body(b, start, n, x);
                 x.Release();
             }
-
-            // The other ranks' entries are zero here, and x + 0 = x exactly.
-            comm.Sum(result);
         }
         finally
         {
             model.Training = wasTraining;
         }
-
-        return result;
     }
 
     /// <summary>max |x − Decode(Encode(x))| over the first <paramref name="count"/> examples of <paramref name="split"/> (NaN if any is NaN).</summary>
@@ -110,47 +125,26 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(split);
         count = Math.Min(count, split.Count);
         var errors = new double[count];
-        var rng = new Rng(noiseSeed);
-        bool wasTraining = model.Training;
-        model.Training = false;
-        try
+        ForEachBatch(model, split, count, batchSize, noiseSeed, (_, start, n, x) =>
         {
-            using var noGrad = Autograd.NoGrad();
-            var indices = new int[batchSize];
-            for (int start = 0; start < count; start += batchSize)
+            var back = model.Decode(model.Encode(x));
+            var a = x.Span;
+            var b = back.Span;
+            int d = a.Length / n;
+            for (int i = 0; i < n; i++)
             {
-                int n = Math.Min(batchSize, count - start);
-                for (int i = 0; i < n; i++)
+                double worst = 0;
+                for (int j = i * d; j < (i + 1) * d; j++)
                 {
-                    indices[i] = start + i;
+                    double e = Math.Abs((double)a[j] - b[j]);
+                    worst = double.IsNaN(e) || double.IsNaN(worst) ? double.NaN : Math.Max(worst, e);
                 }
 
-                var x = model.ToModelShape(split.Batch(indices.AsSpan(0, n), rng));
-                var back = model.Decode(model.Encode(x));
-                var a = x.Span;
-                var b = back.Span;
-                int d = a.Length / n;
-                for (int i = 0; i < n; i++)
-                {
-                    double worst = 0;
-                    for (int j = i * d; j < (i + 1) * d; j++)
-                    {
-                        double e = Math.Abs((double)a[j] - b[j]);
-                        worst = double.IsNaN(e) || double.IsNaN(worst) ? double.NaN : Math.Max(worst, e);
-                    }
-
-                    errors[start + i] = worst;
-                }
-
-                x.Release();
-                back.Release();
+                errors[start + i] = worst;
             }
-        }
-        finally
-        {
-            model.Training = wasTraining;
-        }
 
+            back.Release();
+        });
         return errors;
     }
 }

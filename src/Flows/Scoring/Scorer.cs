@@ -52,7 +52,6 @@ public static class Scorer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int count = Math.Min(limit ?? split.Count, split.Count);
         var result = new float[count];
         Evaluator.ForEachBatch(model, split, count, batchSize, Evaluator.DefaultNoiseSeed, (_, start, n, x) =>

@@ -179,9 +179,12 @@ internal static class GlowMnistBench
                 evalTimes.Add(seconds);
             }
 
-            if (!logp.Span.ToArray().All(float.IsFinite))
+            foreach (float v in logp.Span)
             {
-                throw new InvalidOperationException("Evaluation produced a non-finite log-density.");
+                if (!float.IsFinite(v))
+                {
+                    throw new InvalidOperationException("Evaluation produced a non-finite log-density.");
+                }
             }
 
             logp.Release();
